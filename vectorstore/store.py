@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Literal, get_args
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from core.errors import InputError, MinutesError
-from core.meeting import Meeting, MeetingAdapter
+from core.meeting import ActionItem, Decision, Meeting, Participant, Segment
 from core.settings import Settings
 from vectorstore.chroma_embedding import MinutesEmbeddingFunction
 from vectorstore.keyword import KeywordIndex
@@ -126,13 +127,56 @@ def passages_of(meeting: Meeting) -> list[tuple[str, str, dict[str, Any]]]:
             continue
         owner = act.get("owner")
         due = act.get("due")
-        due_int = _date_int(date.fromisoformat(due[:10])) if due else None
+        try:
+            due_int = _date_int(date.fromisoformat(due[:10])) if due else None
+        except ValueError:  # an unresolved phrase where a date belongs: keep it, just not range-filterable
+            due_int = None
         out.append((f"{mid}:action:{i}", f"{owner}: {task}" if owner else task, _clean({
             **base, "kind": "action", "index": i, "task": task, "owner": owner,
             "owner_keys": _name_keys([owner] if owner else []), "due": due, "due_int": due_int,
             "due_phrase": act.get("due_phrase"), "status": act.get("status") or "open",
             "segment_ids": list(act.get("segment_ids") or [])})))
     return out
+
+
+class _StoredParts(TypedDict, total=False):
+    """The parts of a Meeting the store reads (validated; the rest of the record is kept as given)."""
+
+    meeting_id: str
+    meeting_date: str
+    language: str
+    participants: list[Participant]
+    segments: list[Segment]
+
+
+class _StoredMinutes(TypedDict, total=False):
+    title: str
+    summary: str
+    key_points: list[str]
+    decisions: list[Decision]
+    action_items: list[ActionItem]
+
+
+_PARTS = TypeAdapter(_StoredParts)
+_MINUTES = TypeAdapter(_StoredMinutes)
+
+
+def _check_meeting(meeting: Any) -> None:
+    """Raise InputError unless ``meeting`` has what the store needs, well typed."""
+    if not isinstance(meeting, dict):
+        raise InputError(f"not a meeting record: got {type(meeting).__name__}", hint="pass the meeting JSON (a dict)")
+    for key in ("meeting_id", "meeting_date"):
+        if not isinstance(meeting.get(key), str) or not meeting[key].strip():
+            raise InputError(f"not a meeting record: {key} is missing or empty",
+                             hint="pass the meeting JSON produced by the pipeline (core.meeting.Meeting)")
+    try:
+        _PARTS.validate_python(meeting)
+        _MINUTES.validate_python(meeting.get("minutes") or {})
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise InputError(f"not a meeting record: {'.'.join(map(str, first['loc']))}: {first['msg']}",
+                         hint="pass the meeting JSON produced by the pipeline (core.meeting.Meeting)") from e
+    _meeting_day(meeting["meeting_date"])
 
 
 @dataclass(frozen=True)
@@ -238,15 +282,8 @@ class MeetingStore:
 
     def upsert_meeting(self, meeting: Meeting) -> int:
         """Store ``meeting``, replacing whatever was stored under its meeting_id; returns passages stored."""
-        try:
-            meeting = MeetingAdapter.validate_python(meeting)
-        except ValidationError as e:
-            first = e.errors()[0]
-            raise InputError(f"not a meeting record: {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                             hint="pass the meeting JSON produced by the pipeline (core.meeting.Meeting)") from e
+        _check_meeting(meeting)
         mid = meeting["meeting_id"]
-        if not mid or not mid.strip():
-            raise InputError("meeting_id is empty", hint="every meeting needs a stable id")
         passages = passages_of(meeting)
         ids = [p[0] for p in passages]
         texts = [p[1] for p in passages]

@@ -152,7 +152,7 @@ def invitees(names: list[str], participants: list[Participant], directory: dict[
 
 def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     """Resolve the window, read everyone's free/busy, and propose the best slot (or explain why none)."""
-    from tools.calendar import event_id_for
+    from tools.calendar import UnknownCalendarsError, event_id_for
     from tools.slots import find_slots
     from tools.time_resolver import resolve
 
@@ -181,7 +181,12 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
                 "follow_up": _follow_up("failed", "nobody to invite: no participant has an email address", {"request_text": req["text"]})}
     calendar = ctx.calendar
     horizon = end + SEARCH_AHEAD
-    busy = calendar.free_busy(emails, start, horizon)
+    try:
+        busy = calendar.free_busy(emails, start, horizon)
+    except UnknownCalendarsError as e:
+        return {"proposal": None, "warnings": warnings, "follow_up": _follow_up(
+            "failed", f"{e}: Minutes never assumes an unknown calendar is free (local: `minutes calendar import FILE.ics --attendee EMAIL`)",
+            {"request_text": req["text"]})}
     hours = tuple(ctx.settings.calendar.working_hours)
     slots = find_slots(busy, duration, start, end, working_hours=hours, preferred_start=preferred, limit=3)
     base = {"title": req["title"], "attendees": emails, "request_text": req["text"], "time_phrase": req["time_phrase"],

@@ -74,7 +74,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _times(component: icalendar.Event, zone: ZoneInfo) -> tuple[datetime, datetime, bool] | None:
+def vevent_times(component: icalendar.Event, zone: ZoneInfo) -> tuple[datetime, datetime, bool] | None:
     """(start, end, all_day) of one VEVENT occurrence, time-zone aware; None when it has no usable times.
 
     All-day dates become midnight-to-midnight in ``zone``; floating times are read in ``zone``.
@@ -97,14 +97,14 @@ def _times(component: icalendar.Event, zone: ZoneInfo) -> tuple[datetime, dateti
     return start, end, all_day
 
 
-def _blocks_time(component: icalendar.Event) -> bool:
+def blocks_time(component: icalendar.Event) -> bool:
     """False for events that do not make anyone busy (TRANSP:TRANSPARENT, STATUS:CANCELLED)."""
     if str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
         return False
     return str(component.get("STATUS", "CONFIRMED")).upper() != "CANCELLED"
 
 
-def _attendees(component: icalendar.Event) -> list[str]:
+def vevent_attendees(component: icalendar.Event) -> list[str]:
     emails = []
     for value in _as_list(component.get("ATTENDEE")):
         text = str(value)
@@ -113,6 +113,61 @@ def _attendees(component: icalendar.Event) -> list[str]:
         if text.strip():
             emails.append(text.strip().lower())
     return emails
+
+
+def vevent_to_event(component: icalendar.Event, calendar_name: str, zone: ZoneInfo,
+                    out_zone: ZoneInfo) -> Event | None:
+    """An :class:`Event` from one VEVENT (all-day and floating times read in ``zone``, timed events
+    returned in ``out_zone``); None when it has no usable times."""
+    times = vevent_times(component, zone)
+    if times is None:
+        return None
+    start, end, all_day = times
+    return Event(
+        id=str(component.get("UID", "")),
+        title=str(component.get("SUMMARY", "")),
+        start=start if all_day else start.astimezone(out_zone),
+        end=end if all_day else end.astimezone(out_zone),
+        attendees=vevent_attendees(component),
+        description=str(component.get("DESCRIPTION", "")),
+        all_day=all_day,
+        calendar=calendar_name,
+        url=str(component["URL"]) if "URL" in component else None,
+    )
+
+
+def event_to_vevent(event: Event, dtstamp: datetime) -> icalendar.Event:
+    """A VEVENT for ``event`` (UID = event id; timed events in UTC, all-day events as dates)."""
+    component = icalendar.Event()
+    component.add("UID", event.id)
+    component.add("DTSTAMP", dtstamp.astimezone(timezone.utc))
+    component.add("SUMMARY", event.title)
+    if event.all_day:
+        first = event.start.date()
+        last = event.end.date() if event.end.time() == time(0) else event.end.date() + timedelta(days=1)
+        component.add("DTSTART", first)
+        component.add("DTEND", max(last, first + timedelta(days=1)))
+    else:
+        component.add("DTSTART", event.start.astimezone(timezone.utc))
+        component.add("DTEND", event.end.astimezone(timezone.utc))
+    if event.description:
+        component.add("DESCRIPTION", event.description)
+    for email in event.attendees:
+        address = icalendar.vCalAddress(f"mailto:{normalize_email(email)}")
+        address.params["ROLE"] = "REQ-PARTICIPANT"
+        component.add("ATTENDEE", address)
+    if event.url:
+        component.add("URL", event.url)
+    component.add("TRANSP", "OPAQUE")
+    component.add("STATUS", "CONFIRMED")
+    return component
+
+
+def new_vcalendar() -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    return calendar
 
 
 class LocalICSCalendar:
@@ -246,30 +301,13 @@ class LocalICSCalendar:
 
     # ---- reading -------------------------------------------------------------------------------------
 
-    def _to_event(self, component: icalendar.Event, calendar_name: str, zone: ZoneInfo) -> Event | None:
-        times = _times(component, zone)
-        if times is None:
-            return None
-        start, end, all_day = times
-        return Event(
-            id=str(component.get("UID", "")),
-            title=str(component.get("SUMMARY", "")),
-            start=start.astimezone(self.zone) if not all_day else start,
-            end=end.astimezone(self.zone) if not all_day else end,
-            attendees=_attendees(component),
-            description=str(component.get("DESCRIPTION", "")),
-            all_day=all_day,
-            calendar=calendar_name,
-            url=str(component["URL"]) if "URL" in component else None,
-        )
-
     def _busy_from(self, components: list[icalendar.Event], zone: ZoneInfo, start: datetime,
                    end: datetime) -> list[Busy]:
         busy = []
         for component in components:
-            if not _blocks_time(component):
+            if not blocks_time(component):
                 continue
-            times = _times(component, zone)
+            times = vevent_times(component, zone)
             if times is None:
                 continue
             b_start, b_end, _ = times
@@ -285,7 +323,7 @@ class LocalICSCalendar:
         """
         require_window(start, end)
         emails = [normalize_email(a) for a in attendees]
-        booked = [c for c in self._occurrences(self.own_path, start, end) if _blocks_time(c)]
+        booked = [c for c in self._occurrences(self.own_path, start, end) if blocks_time(c)]
         result: dict[str, list[Busy]] = {}
         unknown: list[str] = []
         for email in dict.fromkeys(emails):
@@ -295,7 +333,7 @@ class LocalICSCalendar:
                 unknown.append(email)
                 continue
             busy = self._busy_from(self._occurrences(path, start, end), self._person_zone(calendar), start, end)
-            attending = [c for c in booked if email in _attendees(c)]
+            attending = [c for c in booked if email in vevent_attendees(c)]
             busy += self._busy_from(attending, self.zone, start, end)
             result[email] = merge_busy(busy)
         if unknown:
@@ -309,9 +347,9 @@ class LocalICSCalendar:
         events = []
         email = normalize_email(attendee) if attendee is not None else None
         for component in self._occurrences(self.own_path, start, end):
-            if email and email not in _attendees(component):
+            if email and email not in vevent_attendees(component):
                 continue
-            event = self._to_event(component, self.name, self.zone)
+            event = vevent_to_event(component, self.name, self.zone, self.zone)
             if event and event.end > start and event.start < end:
                 events.append(event)
         if email:
@@ -320,7 +358,7 @@ class LocalICSCalendar:
             if calendar is not None:
                 zone = self._person_zone(calendar)
                 for component in self._occurrences(path, start, end):
-                    event = self._to_event(component, email, zone)
+                    event = vevent_to_event(component, email, zone, self.zone)
                     if event and event.end > start and event.start < end:
                         events.append(event)
         return sorted(events, key=lambda e: (e.start, e.id))
@@ -336,50 +374,24 @@ class LocalICSCalendar:
     def get_event(self, event_id: str) -> Event | None:
         """The Minutes-booked event with this id, or None."""
         component = self._find(self._read(self.own_path), str(event_id))
-        return self._to_event(component, self.name, self.zone) if component is not None else None
+        return vevent_to_event(component, self.name, self.zone, self.zone) if component is not None else None
 
     # ---- writing -------------------------------------------------------------------------------------
-
-    def _component(self, event: Event) -> icalendar.Event:
-        component = icalendar.Event()
-        component.add("UID", event.id)
-        component.add("DTSTAMP", self.clock().astimezone(timezone.utc))
-        component.add("SUMMARY", event.title)
-        if event.all_day:
-            component.add("DTSTART", event.start.date())
-            end_day = event.end.date() if event.end.time() == time(0) else event.end.date() + timedelta(days=1)
-            component.add("DTEND", max(end_day, event.start.date() + timedelta(days=1)))
-        else:
-            component.add("DTSTART", event.start.astimezone(timezone.utc))
-            component.add("DTEND", event.end.astimezone(timezone.utc))
-        if event.description:
-            component.add("DESCRIPTION", event.description)
-        for email in event.attendees:
-            address = icalendar.vCalAddress(f"mailto:{normalize_email(email)}")
-            address.params["ROLE"] = "REQ-PARTICIPANT"
-            component.add("ATTENDEE", address)
-        if event.url:
-            component.add("URL", event.url)
-        component.add("TRANSP", "OPAQUE")
-        component.add("STATUS", "CONFIRMED")
-        return component
 
     def create_event(self, event: Event) -> Event:
         """Book ``event`` in minutes.ics; idempotent on ``event.id`` even across racing processes."""
         validate_event(event)
-        component = self._component(event)  # validates attendees before taking the lock
+        component = event_to_vevent(event, self.clock())  # validates attendees before taking the lock
         with self._locked():
             calendar = self._read(self.own_path, fresh=True)
             existing = self._find(calendar, event.id)
             if existing is not None:
-                return self._to_event(existing, self.name, self.zone)  # type: ignore[return-value]
+                return vevent_to_event(existing, self.name, self.zone, self.zone)  # type: ignore[return-value]
             if calendar is None:
-                calendar = icalendar.Calendar()
-                calendar.add("PRODID", PRODID)
-                calendar.add("VERSION", "2.0")
+                calendar = new_vcalendar()
             calendar.add_component(component)
             self._write_atomic(self.own_path, calendar)
-        return self._to_event(component, self.name, self.zone)  # type: ignore[return-value]
+        return vevent_to_event(component, self.name, self.zone, self.zone)  # type: ignore[return-value]
 
     def cancel_event(self, event_id: str) -> bool:
         """Remove the booked event (and any overridden occurrences of it); False when it is not there."""

@@ -1,0 +1,419 @@
+"""Korean lexer for the time resolver: text -> pieces (dates, parts of day, clock times, connectors).
+
+Rules are our own regular expressions; the combination logic lives in ``tools.time_core``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from tools.time_core import (
+    Clock, Context, DateRef, Piece, Span, Window, add_months, last_day_of_month, month_start, valid_date,
+    week_start,
+)
+
+# ------------------------------------------------------------------------------------------- numbers
+_NATIVE_UNITS = {"한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "석": 3, "서": 3, "네": 4, "넷": 4, "너": 4,
+                 "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
+_NATIVE_TENS = {"열": 10, "스물": 20, "스무": 20, "서른": 30, "마흔": 40, "쉰": 50}
+_SINO = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+
+NATIVE_RE = r"(?:(?:열|스물|스무|서른|마흔|쉰)\s?(?:하나|한|두|세|네|다섯|여섯|일곱|여덟|아홉)|열|스무|스물|서른|마흔|쉰|하나|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"
+SINO_RE = r"(?:[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구])"
+DIGITS_RE = r"\d+(?:\.\d+)?"
+KNUM_RE = rf"(?:{DIGITS_RE}|{NATIVE_RE}|몇)"
+DAY_WORDS = {"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "여드레": 8, "아흐레": 9,
+             "열흘": 10, "보름": 15}
+DAY_WORDS_RE = "(?:" + "|".join(DAY_WORDS) + ")"
+
+
+def ko_number(s: str) -> float | None:
+    """Digits, native (한, 두, 열두, 스물다섯) or Sino-Korean (삼십, 이십오) numerals; 몇 -> 3."""
+    s = s.replace(" ", "")
+    if not s:
+        return None
+    if re.fullmatch(DIGITS_RE, s):
+        return float(s)
+    if s == "몇":
+        return 3.0
+    total = 0
+    rest = s
+    for word, val in _NATIVE_TENS.items():
+        if rest.startswith(word):
+            total, rest = val, rest[len(word):]
+            break
+    if rest in _NATIVE_UNITS:
+        return float(total + _NATIVE_UNITS[rest])
+    if rest == "" and total:
+        return float(total)
+    m = re.fullmatch(r"([이삼사오육칠팔구])?(십)?([일이삼사오육칠팔구])?", s)
+    if m and any(m.groups()):
+        tens = (_SINO[m.group(1)] if m.group(1) else 1) * 10 if m.group(2) else 0
+        if m.group(1) and not m.group(2):
+            return None
+        return float(tens + (_SINO[m.group(3)] if m.group(3) else 0))
+    return None
+
+
+# ------------------------------------------------------------------------------------------- helpers
+WEEKDAYS = {"월": 0, "화": 1, "수": 2, "목": 3, "금": 4, "토": 5, "일": 6}
+Handler = Callable[[re.Match[str], Context], list[Piece]]
+
+
+def _day(ctx: Context, offset: int) -> DateRef:
+    d = ctx.today + timedelta(days=offset)
+    return DateRef(span=Span(d, d + timedelta(days=1), "day"))
+
+
+def _dp(m: re.Match[str], ref: DateRef | None, group: int = 0) -> list[Piece]:
+    return [Piece("date", m.start(group), m.end(group), ref)] if ref is not None else []
+
+
+def _year_word(word: str | None, ctx: Context) -> int | None:
+    if not word:
+        return None
+    word = word.replace(" ", "")
+    m = re.fullmatch(r"(\d{2,4})년", word)
+    if m:
+        y = int(m.group(1))
+        return y + 2000 if y < 100 else y
+    return ctx.today.year + {"올해": 0, "금년": 0, "이번": 0, "올": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1,
+                             "재작년": -2, "내후년": 2}.get(word, 0)
+
+
+YEAR_WORDS = r"(?:\d{4}\s*년|\d{2}\s*년(?=\s*\d{1,2}\s*월)|올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|이번)"
+SHIFT_WORDS = {"이번": 0, "이": 0, "금": 0, "다음": 1, "차": 1, "다다음": 2, "지난": -1, "저번": -1, "지지난": -2}
+
+
+def _period_part(base: Span, part: str) -> Span:
+    """초/중순/말/후반 of a week, month or year (see tools.time_core for the windows)."""
+    s, e = base.start, base.end
+    if base.grain == "week":
+        cut = {"초": (0, 3), "초반": (0, 3), "중순": (1, 4), "중반": (1, 4), "말": (3, 7), "후반": (3, 7)}[part]
+        return Span(s + timedelta(days=cut[0]), s + timedelta(days=cut[1]), "day")
+    if base.grain == "month":
+        if part in ("초", "초반"):
+            return Span(s, s.replace(day=16), "day")
+        if part in ("중순", "중반"):
+            return Span(s.replace(day=11), s.replace(day=21), "day")
+        return Span(s.replace(day=16), e, "day")
+    # year
+    if part in ("초", "초반"):
+        return Span(s, s.replace(month=7), "month")
+    if part in ("중순", "중반"):
+        return Span(s.replace(month=4), s.replace(month=10), "month")
+    return Span(s.replace(month=7), e, "month")
+
+
+def _week(ctx: Context, shift: int) -> Span:
+    s = week_start(ctx.today) + timedelta(weeks=shift)
+    return Span(s, s + timedelta(days=7), "week")
+
+
+def _month(ctx: Context, shift: int) -> Span:
+    s = add_months(ctx.today.replace(day=1), shift)
+    return Span(s, add_months(s, 1), "month")
+
+
+def _year(y: int) -> Span:
+    return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
+
+
+# --------------------------------------------------------------------------------------------- rules
+RULES: list[tuple[re.Pattern[str], Handler]] = []
+
+
+def rule(pattern: str) -> Callable[[Handler], Handler]:
+    def deco(fn: Handler) -> Handler:
+        RULES.append((re.compile(pattern), fn))
+        return fn
+
+    return deco
+
+
+@rule(r"지금|현재 시각|방금|이제")
+def _now(m, ctx):
+    w = Window("instant", ctx.now, ctx.now + timedelta(minutes=1), "minute", absolute=True)
+    return [Piece("moment", m.start(), m.end(), w)]
+
+
+_REL_DAYS = {"오늘": 0, "금일": 0, "당일": 0, "내일": 1, "명일": 1, "낼": 1, "모레": 2, "내일모레": 2, "내일 모레": 2,
+             "글피": 3, "어제": -1, "어저께": -1, "작일": -1, "그제": -2, "그저께": -2, "엊그제": -2}
+
+
+@rule(r"내일\s?모레|오늘|금일|당일|내일|명일|모레|글피|어제|어저께|작일|그저께|그제|엊그제")
+def _rel_day(m, ctx):
+    return _dp(m, _day(ctx, _REL_DAYS[m.group(0)]))
+
+
+@rule(r"그\s*다음\s*날|다음\s*날|이튿날")
+def _next_day(m, ctx):
+    return _dp(m, _day(ctx, 1))
+
+
+@rule(r"(?:(이번\s*주|금주|다음\s*주|차주|다다음\s*주|지난\s*주|저번\s*주|지지난\s*주|이번|다음|지난|저번|다가오는|오는|돌아오는)\s*)?([월화수목금토일])요일")
+def _weekday(m, ctx):
+    mod = (m.group(1) or "").replace(" ", "")
+    wd = WEEKDAYS[m.group(2)]
+    if mod in ("이번주", "금주", "이번"):
+        ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
+    elif mod in ("다음주", "차주", "다음"):
+        ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
+    elif mod == "다다음주":
+        ref = DateRef(weekday=wd, week_shift=2, weekday_mode="week")
+    elif mod in ("지난주", "저번주"):
+        ref = DateRef(weekday=wd, week_shift=-1, weekday_mode="week")
+    elif mod == "지지난주":
+        ref = DateRef(weekday=wd, week_shift=-2, weekday_mode="week")
+    elif mod in ("지난", "저번"):
+        ref = DateRef(weekday=wd, weekday_mode="last")
+    elif mod in ("다가오는", "오는", "돌아오는"):
+        ref = DateRef(weekday=wd, weekday_mode="strict-next")
+    else:
+        ref = DateRef(weekday=wd)
+    return _dp(m, ref)
+
+
+@rule(r"(?<![가-힣])(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일|간|\s*동안)")
+def _week_rel(m, ctx):
+    shift = SHIFT_WORDS[m.group(1)]
+    span = _week(ctx, shift)
+    if m.group(2):
+        if m.group(2) == "말" and m.group(0).replace(" ", "").endswith("주말"):
+            s = span.start + timedelta(days=5)
+            span = Span(s, s + timedelta(days=2), "day")
+        else:
+            span = _period_part(span, m.group(2))
+    return _dp(m, DateRef(span=span))
+
+
+@rule(r"(?<![가-힣])주\s*(초반|초|중반|후반)")
+def _this_week_part(m, ctx):
+    return _dp(m, DateRef(span=_period_part(_week(ctx, 0), m.group(1))))
+
+
+@rule(r"(?<![가-힣])주말")
+def _weekend(m, ctx):
+    s = week_start(ctx.today) + timedelta(days=5)
+    return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
+
+
+@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말))?|이달(?:\s*(초반|초|중순|중반|후반|말))?|(?<![가-힣])(월초|월말|월중)")
+def _month_rel(m, ctx):
+    if m.group(4):
+        return _dp(m, DateRef(span=_period_part(_month(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
+    word = m.group(1) or "이"
+    part = m.group(2) or m.group(3)
+    span = _month(ctx, SHIFT_WORDS[word])
+    if part:
+        span = _period_part(span, part)
+    return _dp(m, DateRef(span=span))
+
+
+@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}})\s*월(?:\s*(\d{{1,2}})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말))?")
+def _month_day(m, ctx):
+    y = _year_word(m.group(1), ctx)
+    mo = int(m.group(2))
+    if not 1 <= mo <= 12:
+        return []
+    if m.group(3):
+        d = int(m.group(3))
+        if y is not None:
+            dd = valid_date(y, mo, d)
+            return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"))) if dd else []
+        return _dp(m, DateRef(month=mo, day=d)) if valid_date(2000, mo, d) else []
+    ref = DateRef(month=mo, year=y)
+    if m.group(4):
+        from tools.time_core import resolve_date_ref
+        span = resolve_date_ref(ref, ctx.today)
+        assert span is not None
+        return _dp(m, DateRef(span=_period_part(span, m.group(4))))
+    return _dp(m, ref)
+
+
+@rule(r"(?<!\d)(\d{4})\s*년\s*대|(?<!\d)(\d{4})년대")
+def _decade(m, ctx):
+    y = int(m.group(1) or m.group(2))
+    return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
+
+
+@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
+def _year_rule(m, ctx):
+    if m.group(5):
+        span = _period_part(_year(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
+        return _dp(m, DateRef(span=span))
+    y = int(m.group(1)) if m.group(1) else _year_word(m.group(3), ctx)
+    assert y is not None
+    if not 1000 <= y <= 2999:
+        return []
+    span = _year(y)
+    part = m.group(2) or m.group(4)
+    if part:
+        span = _period_part(span, part)
+    return _dp(m, DateRef(span=span))
+
+
+@rule(r"(?<!\d)(\d{4})[-./]\s?(\d{1,2})[-./]\s?(\d{1,2})(?!\d)")
+def _iso_date(m, ctx):
+    d = valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return _dp(m, DateRef(span=Span(d, d + timedelta(days=1), "day"))) if d else []
+
+
+@rule(r"(?<![\d./-])(\d{1,2})/(\d{1,2})(?![\d/])")
+def _slash_date(m, ctx):
+    mo, d = int(m.group(1)), int(m.group(2))
+    return _dp(m, DateRef(month=mo, day=d)) if valid_date(2000, mo, d) else []
+
+
+@rule(r"(?<![\d.월])(\d{1,2})\s*일(?!\s*(?:후|뒤|전|안에|이내|내에|동안|간|째|만|마다|에 한))(?:\s*([월화수목금토일])요일)?")
+def _dom(m, ctx):
+    d = int(m.group(1))
+    if not 1 <= d <= 31:
+        return []
+    wd = WEEKDAYS[m.group(2)] if m.group(2) else None
+    return _dp(m, DateRef(day=d, weekday=wd))
+
+
+# relative offsets: "3일 후", "두 시간 뒤", "2주 안에", "한 달 전"
+_UNITS = {"초": "second", "분": "minute", "시간": "hour", "일": "day", "주": "week", "주일": "week", "개월": "month",
+          "달": "month", "년": "year", "해": "year"}
+
+
+def offset_window(ctx: Context, n: float, unit: str, sign: int) -> Window:
+    """The moment n units from now (sign -1: before now). Days and longer give the whole day."""
+    if unit in ("second", "minute", "hour"):
+        delta = timedelta(**{unit + "s": n}) * sign
+        start = ctx.now + delta
+        return Window("instant", start, start + timedelta(minutes=1), "minute", absolute=True)
+    if unit == "day":
+        d = ctx.today + timedelta(days=round(n * sign))
+    elif unit == "week":
+        d = ctx.today + timedelta(days=round(7 * n * sign))
+    elif unit == "month":
+        d = add_months(ctx.today, round(n * sign))
+    else:
+        d = add_months(ctx.today, round(12 * n * sign))
+    s = datetime(d.year, d.month, d.day)
+    return Window("instant", s, s + timedelta(days=1), "day")
+
+
+_AFTER_WORDS = r"(후|뒤|있다가|지나서|만에|안에|이내에?|내에|내로|전|앞)"
+
+
+@rule(rf"({KNUM_RE})\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
+def _offset(m, ctx):
+    n = ko_number(m.group(1))
+    if n is None or (m.group(2) == "해" and m.group(1) in ("이", "삼")):
+        return []
+    if m.group(3):
+        n += 0.5
+    sign = -1 if m.group(4) in ("전", "앞") else 1
+    return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, _UNITS[m.group(2)], sign))]
+
+
+@rule(rf"({DAY_WORDS_RE})\s*{_AFTER_WORDS}")
+def _offset_days(m, ctx):
+    sign = -1 if m.group(2) in ("전", "앞") else 1
+    return [Piece("moment", m.start(), m.end(), offset_window(ctx, DAY_WORDS[m.group(1)], "day", sign))]
+
+
+@rule(rf"(앞으로|향후|다음|최근|지난)\s*({KNUM_RE}|{DAY_WORDS_RE})\s*(일|주일|주|개월|달|년)?\s*(?:간|동안)?")
+def _next_n(m, ctx):
+    word = m.group(2)
+    n = DAY_WORDS.get(word) or ko_number(word)
+    unit = m.group(3)
+    if n is None or (unit is None and word not in DAY_WORDS):
+        return []
+    unit_name = "day" if unit in (None, "일") else _UNITS[unit]
+    if m.group(1) in ("최근", "지난"):
+        end = ctx.today
+        start = offset_window(ctx, n, unit_name, -1).start.date()
+    else:
+        start = ctx.today + timedelta(days=1)
+        end = offset_window(ctx, n, unit_name, 1).start.date() + timedelta(days=1)
+    s = datetime.combine(start, datetime.min.time())
+    e = datetime.combine(end, datetime.min.time())
+    return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "day"))]
+
+
+# parts of day (before clock rules so "오후 3시" is two pieces: pod + clock)
+_PODS = {"새벽": "dawn", "이른 아침": "earlymorning", "이른아침": "earlymorning", "아침": "morning",
+         "오전": "morning", "점심시간": "lunch", "점심 시간": "lunch", "점심": "lunch", "낮": "midday",
+         "한낮": "midday", "오후": "afternoon", "저녁": "evening", "밤": "night", "한밤중": "night", "야간": "night",
+         "퇴근 후": "evening", "업무 시간": "businesshours", "근무 시간": "businesshours"}
+
+
+@rule(r"이른\s?아침|점심\s?시간|업무 시간|근무 시간|한밤중|한낮|새벽|아침|오전|점심|오후|저녁|(?<![가-힣])낮|(?<![가-힣])밤(?!새)|야간")
+def _pod(m, ctx):
+    key = m.group(0)
+    key = {"이른아침": "이른 아침", "점심 시간": "점심시간"}.get(key, key)
+    return [Piece("pod", m.start(), m.end(), _PODS[key])]
+
+
+_HOUR_RE = rf"(\d{{1,2}}|열두|열한|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"
+
+
+@rule(_HOUR_RE + rf"\s*시(?![간즌작장청험계점대민])(?:\s*(\d{{1,2}}|{SINO_RE})\s*분|\s*(반))?(?:\s*(\d{{1,2}})\s*초)?(?:\s*정각)?(?:\s*(?:쯤|경|께))?")
+def _clock(m, ctx):
+    h = ko_number(m.group(1))
+    if h is None or not 0 <= h <= 24:
+        return []
+    minute = 30 if m.group(3) else int(ko_number(m.group(2)) or 0) if m.group(2) else 0
+    sec = int(m.group(4)) if m.group(4) else 0
+    if minute > 59 or sec > 59:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(int(h), minute, sec))]
+
+
+@rule(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])")
+def _hhmm(m, ctx):
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h > 24 or mi > 59:
+        return []
+    explicit = len(m.group(1)) == 2 and (m.group(1).startswith("0") or h >= 13)
+    return [Piece("clock", m.start(), m.end(), Clock(h, mi, int(m.group(3) or 0), explicit_24h=explicit))]
+
+
+@rule(r"정오|낮\s*12\s*시")
+def _noon(m, ctx):
+    return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
+
+
+@rule(r"자정|밤\s*12\s*시")
+def _midnight(m, ctx):
+    return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
+
+
+@rule(r"하루\s*일과를\s*마칠\s*무렵|하루가\s*끝날\s*때|오늘\s*중|오늘\s*안에")
+def _end_of_today(m, ctx):
+    return [Piece("date", m.start(), m.end(), _day(ctx, 0)), Piece("conn", m.end(), m.end(), "before-incl")]
+
+
+# connectors
+_CONNS = {"부터": "from-post", "에서": "from-post", "까지": "before-incl", "전까지": "before-excl",
+          "이전": "before-excl", "전에": "before-excl", "이후": "after-excl", "후에": "after-excl", "후로": "after-excl",
+          "이래": "since", "이래로": "since", "~": "to", "∼": "to", "〜": "to", "-": "to", "–": "to", "사이": "between-end"}
+
+
+@rule(r"부터|에서(?!는)|전까지|까지|이전|전에|이후|후에|후로|이래로|이래|~|∼|〜|(?<=\d)\s*[-–]\s*(?=\d)|사이")
+def _conn(m, ctx):
+    key = m.group(0).strip()
+    return [Piece("conn", m.start(), m.end(), _CONNS[key])]
+
+
+@rule(r"(?:그리고|또는|혹은)\s*그\s*(?:이후|후)")
+def _and_after(m, ctx):
+    return [Piece("conn", m.start(), m.end(), "since")]
+
+
+GLUE = re.compile(r"[\s,]*(?:에는|에|의|인|중|쯤|경|무렵|께)?[\s,]*")
+
+
+def lex(text: str, ctx: Context) -> list[Piece]:
+    out: list[Piece] = []
+    for pattern, handler in RULES:
+        for m in pattern.finditer(text):
+            out.extend(handler(m, ctx))
+    return out
