@@ -313,23 +313,23 @@ def _windows(regions: list[tuple[int, int]], step_s: float, min_s: float = 0.5) 
     return out
 
 
+def _n_frames(n_samples: int) -> int:
+    return min(WINDOW_FRAMES, 1 + n_samples // HOP)
+
+
 def embed_windows(audio: np.ndarray, windows: list[tuple[int, int]], encoder: VoiceEncoder | None = None,
                   batch: int = 64) -> np.ndarray:
-    """One L2-normed speaker embedding per (start, end) sample window."""
+    """One L2-normed speaker embedding per (start, end) sample window (mels computed batch by batch)."""
     encoder = encoder or get_encoder()
     out = np.zeros((len(windows), HIDDEN), np.float32)
     by_len: dict[int, list[int]] = {}
-    mels = []
     for i, (s, e) in enumerate(windows):
-        m = mel_spectrogram(audio[s:e])[:WINDOW_FRAMES]
-        mels.append(m)
-        by_len.setdefault(len(m), []).append(i)
+        by_len.setdefault(_n_frames(e - s), []).append(i)
     for n_frames, idx in by_len.items():
-        if n_frames == 0:
-            continue
         for j in range(0, len(idx), batch):
             chunk = idx[j:j + batch]
-            out[chunk] = encoder.embed(np.stack([mels[i] for i in chunk]))
+            mels = np.stack([mel_spectrogram(audio[windows[i][0]:windows[i][1]])[:n_frames] for i in chunk])
+            out[chunk] = encoder.embed(mels)
     return out
 
 

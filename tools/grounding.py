@@ -75,7 +75,7 @@ def mentioned_participants(text: str, participants: list[Participant]) -> list[s
 
 
 def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Participant]) -> tuple[str | None, bool]:
-    """The action's owner as a participant's name, and whether the cited lines support it.
+    """The action's owner as a participant's name, and whether the model's own choice (if any) stood.
 
     "I"/"제가" resolve to the speaker of the first cited line. A named owner must speak in, or be named in,
     a cited line; otherwise the owner is taken from who is addressed or who volunteers there, else None.
@@ -88,11 +88,11 @@ def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Pa
     if name and (name in speakers or name in addressed):
         return name, True
     if addressed:
-        return addressed[0], name is None
+        return addressed[0], owner is None
     volunteer = next((s["speaker"] for s in cited if re.search(r"\bI'?ll\b|\bI will\b|할게|하겠습니다|할께|해 ?놓을게", s["text"], re.I)), None)
     if volunteer and match_participant(volunteer, participants):
-        return volunteer, name is None
-    return None, name is None
+        return volunteer, owner is None
+    return None, owner is None
 
 
 def mentions_done(text: str) -> bool:

@@ -290,14 +290,16 @@ def _pod_window(day: date, pod: str, ctx: Context) -> tuple[datetime, datetime]:
     return base + timedelta(hours=a), base + timedelta(hours=b)
 
 
-def resolve_part(part: Part, ctx: Context, *, default_span: Span | None = None) -> Window | None:
+def resolve_part(
+    part: Part, ctx: Context, *, default_span: Span | None = None, today: date | None = None
+) -> Window | None:
     if part.moment is not None and not part.dates and part.clock is None:
         w = part.moment
         if part.pod is not None and w.grain in ("day",):
             s, e = _pod_window(w.start.date(), part.pod, ctx)
             return Window("interval", s, e, "hour")
         return w
-    span = combine_dates(part.dates, ctx.today) if part.dates else None
+    span = combine_dates(part.dates, today or ctx.today) if part.dates else None
     if span is None and part.moment is not None:
         d = part.moment.start.date()
         span = Span(d, d + timedelta(days=1), "day")
@@ -318,7 +320,10 @@ def resolve_part(part: Part, ctx: Context, *, default_span: Span | None = None) 
     if span is not None:
         s = datetime.combine(span.start, time())
         e = datetime.combine(span.end, time())
-        return Window("instant", s, e, span.grain)
+        one = {"day": add_months(span.start, 0) + timedelta(days=1), "week": span.start + timedelta(days=7),
+               "month": add_months(span.start, 1), "year": add_months(span.start, 12)}.get(span.grain)
+        kind: Kind = "instant" if one == span.end else "interval"
+        return Window(kind, s, e, span.grain)
     return None
 
 
@@ -337,7 +342,7 @@ def select_pieces(candidates: list[Piece]) -> list[Piece]:
     chosen: list[Piece] = []
     pos = -1
     for p in sorted(candidates, key=lambda p: (p.start, -(p.end - p.start))):
-        if p.start >= pos and p.end > p.start:
+        if p.start >= pos and (p.end > p.start or p.kind != "date"):
             chosen.append(p)
             pos = p.end
     return chosen
@@ -368,7 +373,14 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
             continue
         has_before = any(q.kind != "conn" for q in group[:i])
         has_after = any(q.kind != "conn" for q in group[i + 1 :])
-        if p.value in ("to",) and has_before and has_after:
+        earlier = {q.value for q in group[:i] if q.kind == "conn"}
+        if p.value == "to" and has_before and has_after:
+            split, is_range = i, True
+            break
+        if p.value == "and" and "between" in earlier and has_before and has_after:
+            split, is_range = i, True
+            break
+        if p.value == "before-incl" and earlier & {"from", "since"} and has_before and has_after:
             split, is_range = i, True
             break
         if p.value in ("from-post",) and has_before and has_after:
@@ -456,8 +468,25 @@ def _range(left: Part, right: Part, ctx: Context) -> Window | None:
             if lc.meridiem == "pm":
                 right = replace(right, clock=replace(rc, meridiem="pm") if rc.hour < 12 else rc)
     span_l = combine_dates(left.dates, ctx.today) if left.dates else None
+    if right.dates and left.dates and all(r.span is None for r in right.dates):
+        # the right side takes the left's frame: "다음 달 4일부터 23일까지", "2015년 11월 18일부터 12월 19일까지"
+        frame = [r for r in left.dates if r.span is not None and r.span.grain in ("month", "year")]
+        rd = [replace(r) for r in right.dates]
+        year = next((r.year for r in left.dates if r.year is not None), None)
+        if year is None and span_l is not None and any(r.span is not None for r in left.dates):
+            year = span_l.start.year if frame and frame[0].span and frame[0].span.grain == "year" else None
+        for r in rd:
+            if r.month is not None and r.year is None and year is not None:
+                r.year = year
+        if any(r.day is not None and r.month is None for r in rd) and frame:
+            rd = frame + rd
+        elif any(r.day is not None and r.month is None for r in rd) and span_l is not None:
+            m0 = span_l.start
+            rd = [replace(r, month=m0.month, year=m0.year) if r.day is not None and r.month is None
+                  and r.weekday is None else r for r in rd]
+        right = replace(right, dates=rd)
     lw = resolve_part(left, ctx)
-    rw = resolve_part(right, ctx, default_span=span_l)
+    rw = resolve_part(right, ctx, default_span=span_l, today=lw.start.date() if lw and lw.start else None)
     if lw is None or rw is None:
         return None
     if left.clock is not None and right.clock is not None:

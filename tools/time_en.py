@@ -1,0 +1,538 @@
+"""English lexer for the time resolver: text -> pieces (dates, parts of day, clock times, connectors).
+
+Rules are our own regular expressions; the combination logic lives in ``tools.time_core``.
+Numeric dates are read US style (month/day) unless the first number cannot be a month.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from tools.time_core import (
+    Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start,
+)
+from tools.time_ko import _period_part as period_part, offset_window
+
+# ------------------------------------------------------------------------------------------- numbers
+_ONES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
+_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+        "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+        "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+        "thirtieth": 30}
+_FEW = {"a": 1, "an": 1, "one": 1, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
+        "several": 3, "some": 3}
+
+WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[\s-]?(?:one|two|three|four|five|six|seven|eight|nine))?"
+              r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+              r"|sixteen|seventeen|eighteen|nineteen)")
+NUM_RE = rf"(?:\d+(?:\.\d+)?|{WORDNUM_RE}|a couple of|a couple|couple of|a few|few|several|some|an|a)"
+ORD_WORD_RE = (r"(?:(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+               r"|" + "|".join(sorted(_ORD, key=len, reverse=True)) + ")")
+DAYNUM_RE = rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?|({ORD_WORD_RE}))"
+
+
+def en_number(s: str) -> float | None:
+    s = s.strip().lower().replace("-", " ")
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        return float(s)
+    if s in _FEW:
+        return float(_FEW[s])
+    if s in _ONES:
+        return float(_ONES[s])
+    parts = s.split()
+    if parts and parts[0] in _TENS:
+        total = _TENS[parts[0]]
+        if len(parts) == 2 and parts[1] in _ONES:
+            total += _ONES[parts[1]]
+        elif len(parts) > 1:
+            return None
+        return float(total)
+    return None
+
+
+def en_ordinal(s: str) -> int | None:
+    s = s.strip().lower().replace("-", " ")
+    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", s)
+    if m:
+        return int(m.group(1))
+    if s in _ORD:
+        return _ORD[s]
+    parts = s.split()
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _ORD:
+        return _TENS[parts[0]] + _ORD[parts[1]]
+    return None
+
+
+def _daynum(m: re.Match[str], g1: int, g2: int) -> int | None:
+    if m.group(g1):
+        return int(m.group(g1))
+    if m.group(g2):
+        return en_ordinal(m.group(g2))
+    return None
+
+
+MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+          "nov": 11, "dec": 12}
+MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+            r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
+WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+WEEKDAY_RE = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu"
+              r"|fri)\b\.?|\b(?-i:Sat|Sun|SAT|SUN)\b\.?")
+UNIT_RE = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|years?|yrs?)"
+
+
+def month_num(s: str) -> int:
+    return MONTHS[s.lower().rstrip(".")[:3]]
+
+
+def unit_name(s: str) -> str:
+    s = s.lower()
+    if s.startswith("sec"):
+        return "second"
+    if s.startswith("min"):
+        return "minute"
+    if s.startswith("h"):
+        return "hour"
+    if s.startswith("d"):
+        return "day"
+    if s.startswith("w"):
+        return "week"
+    if s.startswith("mo"):
+        return "month"
+    return "year"
+
+
+# --------------------------------------------------------------------------------------------- rules
+Handler = Callable[[re.Match[str], Context], list[Piece]]
+RULES: list[tuple[re.Pattern[str], Handler]] = []
+
+
+def rule(pattern: str) -> Callable[[Handler], Handler]:
+    def deco(fn: Handler) -> Handler:
+        RULES.append((re.compile(pattern, re.IGNORECASE), fn))
+        return fn
+
+    return deco
+
+
+def _day(ctx: Context, offset: int) -> DateRef:
+    d = ctx.today + timedelta(days=offset)
+    return DateRef(span=Span(d, d + timedelta(days=1), "day"))
+
+
+def _dp(m: re.Match[str], ref: DateRef | None) -> list[Piece]:
+    return [Piece("date", m.start(), m.end(), ref)] if ref is not None else []
+
+
+def _shift(word: str | None) -> int:
+    w = (word or "this").lower().strip()
+    return {"this": 0, "current": 0, "the current": 0, "next": 1, "the next": 1, "following": 1,
+            "the following": 1, "coming": 1, "the coming": 1, "upcoming": 1, "last": -1, "previous": -1,
+            "the previous": -1, "past": -1, "the past": -1, "the last": -1, "the": 0}.get(w, 0)
+
+
+@rule(r"\b(?:right now|now|at the moment|currently)\b")
+def _now(m, ctx):
+    w = Window("instant", ctx.now, ctx.now + timedelta(minutes=1), "minute", absolute=True)
+    return [Piece("moment", m.start(), m.end(), w)]
+
+
+_REL = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1,
+        "the day after tomorrow": 2, "day after tomorrow": 2, "the day before yesterday": -2,
+        "day before yesterday": -2}
+
+
+@rule(r"\b(?:the day after tomorrow|day after tomorrow|the day before yesterday|day before yesterday|today|tomorrow|tmrw|tmr|yesterday)\b")
+def _rel_day(m, ctx):
+    return _dp(m, _day(ctx, _REL[m.group(0).lower()]))
+
+
+@rule(r"\btonight\b|\btonite\b")
+def _tonight(m, ctx):
+    return [Piece("date", m.start(), m.end(), _day(ctx, 0)), Piece("pod", m.end(), m.end(), "night")]
+
+
+@rule(rf"\b(?:(this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})")
+def _weekday(m, ctx):
+    wd = WEEKDAYS[m.group(2).lower().rstrip(".")[:3]]
+    mod = (m.group(1) or "").lower()
+    if mod == "this":
+        ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
+    elif mod in ("next", "the following", "following"):
+        ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
+    elif mod in ("last", "previous"):
+        ref = DateRef(weekday=wd, weekday_mode="last")
+    elif mod in ("coming", "upcoming", "the coming"):
+        ref = DateRef(weekday=wd, weekday_mode="strict-next")
+    else:
+        ref = DateRef(weekday=wd)
+    return _dp(m, ref)
+
+
+def _week_span(ctx: Context, shift: int) -> Span:
+    s = week_start(ctx.today) + timedelta(weeks=shift)
+    return Span(s, s + timedelta(days=7), "week")
+
+
+def _month_span(ctx: Context, shift: int) -> Span:
+    s = add_months(ctx.today.replace(day=1), shift)
+    return Span(s, add_months(s, 1), "month")
+
+
+def _year(y: int) -> Span:
+    return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
+
+
+_PERIOD_MOD = r"(this|next|last|previous|past|current|coming|upcoming|the following|following|the)"
+
+
+@rule(rf"\b(?:the\s+)?week\s+after\s+next\b|\b{_PERIOD_MOD}\s+(week|month|year)\b(?!\s*(?:'s|’s))")
+def _period(m, ctx):
+    if m.group(0).lower().endswith("next") and "after" in m.group(0).lower():
+        return _dp(m, DateRef(span=_week_span(ctx, 2)))
+    shift = _shift(m.group(1))
+    unit = m.group(2).lower()
+    if unit == "week":
+        span = _week_span(ctx, shift)
+    elif unit == "month":
+        span = _month_span(ctx, shift)
+    else:
+        span = _year(ctx.today.year + shift)
+    return _dp(m, DateRef(span=span))
+
+
+@rule(r"\b(?:(this|next|last|the)\s+)?weekend\b")
+def _weekend(m, ctx):
+    shift = _shift(m.group(1))
+    s = week_start(ctx.today) + timedelta(weeks=shift, days=5)
+    return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
+
+
+_PART_WORD = {"beginning": "초", "start": "초", "early": "초", "earlier": "초", "middle": "중순", "mid": "중순",
+              "end": "말", "late": "말", "later": "말"}
+
+
+@rule(rf"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
+      rf"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last)\s+)?(week|month|year)\b")
+def _period_part_rule(m, ctx):
+    part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
+    shift = _shift(m.group(2) or m.group(5))
+    unit = (m.group(3) or m.group(6)).lower()
+    base = _week_span(ctx, shift) if unit == "week" else _month_span(ctx, shift) if unit == "month" else _year(ctx.today.year + shift)
+    return _dp(m, DateRef(span=period_part(base, part)))
+
+
+@rule(rf"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+({MONTH_RE})(?:\s+(\d{{4}}))?\b|\b(early|mid|late)[\s-]+({MONTH_RE})(?:\s+(\d{{4}}))?\b")
+def _month_part(m, ctx):
+    part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
+    mo = month_num(m.group(2) or m.group(5))
+    y = m.group(3) or m.group(6)
+    span = resolve_date_ref(DateRef(month=mo, year=int(y) if y else None), ctx.today)
+    assert span is not None
+    return _dp(m, DateRef(span=period_part(span, part)))
+
+
+@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(day|today|tomorrow|(?:this\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|\bend of day\b|\bEOD\b")
+def _end_of_day(m, ctx):
+    word = (m.group(1) or "today").lower()
+    if word in ("day", "today"):
+        ref = _day(ctx, 0)
+    elif word == "tomorrow":
+        ref = _day(ctx, 1)
+    else:
+        pieces = _weekday(re.match(rf"(?:(this|next)\s+)?({WEEKDAY_RE})", word, re.I), ctx)  # type: ignore[arg-type]
+        ref = pieces[0].value
+    return [Piece("date", m.start(), m.end(), ref), Piece("conn", m.end(), m.end(), "before-incl")]
+
+
+# "May" is a month only next to a day number / year or after a preposition.
+_MAY_OK = r"(?<!\bit )(?<!\byou )(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\bhe )(?<!\bshe )(?<!\bthis )"
+
+
+@rule(rf"\b(?:(?:on\s+)?({WEEKDAY_RE})[\s,]*)?({MONTH_RE})[\s/-]*{DAYNUM_RE}(?![\d:])(?:(?:\s*,\s*|\s+)(\d{{4}}))?\b")
+def _month_day(m, ctx):
+    mo = month_num(m.group(2))
+    d = _daynum(m, 3, 4)
+    if d is None or not valid_date(2000, mo, d):
+        return []
+    if m.group(5):
+        dd = valid_date(int(m.group(5)), mo, d)
+        return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=dd.year)) if dd else []
+    return _dp(m, DateRef(month=mo, day=d))
+
+
+@rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+(?:of\s+)?({MONTH_RE})(?:(?:\s*,\s*|\s+)(\d{{4}}))?\b")
+def _day_month(m, ctx):
+    d = _daynum(m, 1, 2)
+    mo = month_num(m.group(3))
+    if d is None or not valid_date(2000, mo, d):
+        return []
+    if m.group(4):
+        dd = valid_date(int(m.group(4)), mo, d)
+        return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=dd.year)) if dd else []
+    return _dp(m, DateRef(month=mo, day=d))
+
+
+@rule(rf"\b({MONTH_RE})(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b|\b(\d{{4}})\s+({MONTH_RE})\b")
+def _month(m, ctx):
+    word = m.group(1) or m.group(4)
+    if word.lower().rstrip(".") == "may":
+        before = m.string[: m.start()].lower()
+        if not (m.group(2) or m.group(3) or re.search(r"\b(in|of|this|next|last|since|until|by|after|before|during|from|through|to|early|mid|late|end of|the)\s+$", before)):
+            return []
+    if word.lower().rstrip(".") in ("mar", "jan", "jun", "jul", "aug", "oct", "dec", "nov", "feb", "apr", "sep", "sept") and word[0].islower() and not (m.group(2) or m.group(3)):
+        before = m.string[: m.start()].lower()
+        if not re.search(r"\b(in|of|this|next|last|since|until|by|after|before|during|from|through|to)\s+$", before):
+            return []
+    mo = month_num(word)
+    y = m.group(2) or m.group(3)
+    prefix = m.string[max(0, m.start() - 5): m.start()].lower()
+    year = int(y) if y else (ctx.today.year if prefix.endswith("this ") else None)
+    return _dp(m, DateRef(month=mo, year=year))
+
+
+@rule(r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/:])")
+def _slash_date(m, ctx):
+    a, b = int(m.group(1)), int(m.group(2))
+    mo, d = (a, b) if a <= 12 else (b, a)
+    if not valid_date(2000, mo, d):
+        return []
+    if m.group(3):
+        y = int(m.group(3))
+        y = y + 2000 if y < 100 else y
+        dd = valid_date(y, mo, d)
+        return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"))) if dd else []
+    return _dp(m, DateRef(month=mo, day=d))
+
+
+@rule(r"(?<![\d/-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])|(?<![\d/-])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d/])")
+def _iso(m, ctx):
+    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+    dd = valid_date(int(y), int(mo), int(d))
+    return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"))) if dd else []
+
+
+@rule(r"(?<![\d/-])(\d{4})-(\d{1,2})(?![\d-])")
+def _year_month_num(m, ctx):
+    mo = int(m.group(2))
+    if not 1 <= mo <= 12:
+        return []
+    return _dp(m, DateRef(month=mo, year=int(m.group(1))))
+
+
+@rule(r"(?<![\d/.:$-])(?:the\s+)?(?:year\s+)?((?:19|20)\d{2})(?![\d/:%-])(?:\s*'?s\b)?")
+def _year_num(m, ctx):
+    y = int(m.group(1))
+    if m.group(0).lower().rstrip().endswith("s") and not m.group(0).endswith("0s") is False:
+        pass
+    if re.search(r"\d\s*'?s$", m.group(0)):
+        return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
+    return _dp(m, DateRef(span=_year(y)))
+
+
+@rule(r"\bthe\s+(?:day|month|year|week)\b")
+def _the_period(m, ctx):
+    unit = m.group(0).split()[-1].lower()
+    if unit == "day":
+        return _dp(m, _day(ctx, 0))
+    span = _week_span(ctx, 0) if unit == "week" else _month_span(ctx, 0) if unit == "month" else _year(ctx.today.year)
+    return _dp(m, DateRef(span=span))
+
+
+@rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:" + MONTH_RE + r"))")
+def _dom(m, ctx):
+    d = int(m.group(1))
+    return _dp(m, DateRef(day=d)) if 1 <= d <= 31 else []
+
+
+# ------------------------------------------------------------------------------------- offsets
+@rule(rf"\b(?:in|within|after)\s+(?:the\s+next\s+)?({NUM_RE})\s+({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|later|time))?"
+      rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
+def _offset(m, ctx):
+    num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    n = en_number(num)
+    if n is None:
+        return []
+    if "and a half" in m.group(0).lower():
+        n += 0.5
+    tail = (m.group(5) or "").lower()
+    sign = -1 if tail in ("ago", "before today", "earlier") else 1
+    return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, unit_name(unit), sign))]
+
+
+@rule(rf"\b({NUM_RE})\s+(days?|weeks?)\s+(from|after|before)\s+(tomorrow|tmrw|yesterday|today)\b"
+      rf"|\b({NUM_RE})\s+(days?|weeks?)\s+(from|after|before)\b")
+def _offset_from_day(m, ctx):
+    if m.group(1):
+        n = en_number(m.group(1))
+        if n is None:
+            return []
+        days = n * (7 if m.group(2).lower().startswith("w") else 1)
+        base = {"tomorrow": 1, "tmrw": 1, "yesterday": -1, "today": 0}[m.group(4).lower()]
+        sign = -1 if m.group(3).lower() == "before" else 1
+        return _dp(m, _day(ctx, round(base + sign * days)))
+    return []
+
+
+@rule(rf"\b(?:the\s+)?(next|past|last|previous|coming|upcoming)\s+({NUM_RE})\s+(days?|weeks?|months?|years?)\b")
+def _next_n(m, ctx):
+    n = en_number(m.group(2))
+    if n is None:
+        return []
+    unit = unit_name(m.group(3))
+    if m.group(1).lower() in ("past", "last", "previous"):
+        start = offset_window(ctx, n, unit, -1).start.date()
+        end = ctx.today
+    else:
+        start = ctx.today + timedelta(days=1)
+        end = offset_window(ctx, n, unit, 1).start.date() + timedelta(days=1)
+    s = datetime.combine(start, datetime.min.time())
+    e = datetime.combine(end, datetime.min.time())
+    return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "day"))]
+
+
+# --------------------------------------------------------------------------------- parts of day
+_PODS = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
+         "lunch": "lunch", "lunchtime": "lunch", "lunch time": "lunch", "early morning": "earlymorning",
+         "daytime": "daytime", "business hours": "businesshours", "working hours": "businesshours",
+         "overnight": "night", "dawn": "dawn"}
+
+
+@rule(r"\b(?:(this|tomorrow|yesterday)\s+)?(early morning|morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
+def _pod(m, ctx):
+    word = re.sub(r"\s+", " ", m.group(2).lower())
+    out: list[Piece] = []
+    if m.group(1):
+        off = {"this": 0, "tomorrow": 1, "yesterday": -1}[m.group(1).lower()]
+        out.append(Piece("date", m.start(), m.start(1) + len(m.group(1)), _day(ctx, off)))
+    out.append(Piece("pod", m.start(2), m.end(), _PODS[word]))
+    return out
+
+
+# --------------------------------------------------------------------------------------- clocks
+_MER = r"(a\.?\s?m\.?|p\.?\s?m\.?|am|pm|a|p)(?![a-z])"
+HOUR_WORD_RE = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+CLOCK_RE = rf"(?:(\d{{1,2}})(?::(\d{{2}}))?(?::(\d{{2}}))?\s*{_MER}|(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)"
+
+
+def _mer(s: str | None) -> str | None:
+    if not s:
+        return None
+    return "am" if s.lower().startswith("a") else "pm"
+
+
+def _clock_from(m: re.Match[str], base: int = 0) -> Clock | None:
+    g = lambda i: m.group(base + i)  # noqa: E731
+    if g(1):
+        h, mi, se, mer = int(g(1)), int(g(2) or 0), int(g(3) or 0), _mer(g(4))
+        explicit = False
+    elif g(5):
+        h, mi, se, mer = int(g(5)), int(g(6)), int(g(7) or 0), None
+        explicit = len(g(5)) == 2 and (g(5).startswith("0") or h >= 13)
+    else:
+        return None
+    if h > 24 or mi > 59 or se > 59 or (mer and not 1 <= h <= 12 and h != 0):
+        return None
+    return Clock(h, mi, se, mer, explicit_24h=explicit)
+
+
+@rule(rf"(?<![\d:/.])(?:at\s+|@\s*)?{CLOCK_RE}(?:\s*(?:o'?\s?clock|sharp|ish))?")
+def _clock(m, ctx):
+    c = _clock_from(m, 0)
+    return [Piece("clock", m.start(), m.end(), c)] if c else []
+
+
+@rule(rf"(?<![\d:/.])(\d{{3,4}})\s*{_MER}")
+def _clock_compact(m, ctx):
+    s = m.group(1)
+    h, mi = int(s[:-2]), int(s[-2:])
+    if not 1 <= h <= 12 or mi > 59:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(h, mi, 0, _mer(m.group(2))))]
+
+
+@rule(rf"\b(?:at\s+)?(\d{{1,2}}|{HOUR_WORD_RE})\s*(?:o'?\s?clock|oclock)|\bat\s+(\d{{1,2}}|{HOUR_WORD_RE})\b(?![:/.\d%]|\s*(?:{UNIT_RE}|percent|people|of)\b)|(?<![\d:])(\d{{1,2}})ish\b")
+def _clock_bare(m, ctx):
+    s = m.group(1) or m.group(2) or m.group(3)
+    h = en_number(s)
+    if h is None or not 0 <= h <= 24:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(int(h)))]
+
+
+@rule(rf"\b(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
+def _clock_past(m, ctx):
+    q = m.group(1).lower()
+    mins = 30 if q == "half" else 15 if "quarter" in q else en_number(m.group(2) or "")
+    h = en_number(m.group(4))
+    if mins is None or h is None or not 1 <= h <= 12:
+        return []
+    total = int(h) * 60 + (int(mins) if m.group(3).lower() in ("past", "after") else -int(mins))
+    hh, mm = divmod(total % (24 * 60), 60)
+    return [Piece("clock", m.start(), m.end(), Clock(hh or 12, mm, 0, _mer(m.group(5))))]
+
+
+@rule(r"\b(?:12\s+)?(noon|midday)(?:ish)?\b")
+def _noon(m, ctx):
+    return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
+
+
+@rule(r"\b(?:12\s+)?midnight\b")
+def _midnight(m, ctx):
+    return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
+
+
+# time ranges with bare numbers: "from 2 to 4pm", "between 1 and 3", "5-6 pm", "Monday 12-4"
+_T = rf"(\d{{1,2}}|{HOUR_WORD_RE})(?::(\d{{2}}))?(?:\s*{_MER})?"
+
+
+@rule(rf"\b(from|between)\s+{_T}\s*(?:-|–|to|till|until|and|through)\s*{_T}(?:\s*o'?\s?clock)?"
+      rf"|(?<![\d/:.-]){_T}\s*(?:-|–|to|till|until)\s*{_T}(?:\s*o'?\s?clock)?(?![\d/:.-])")
+def _clock_range(m, ctx):
+    if m.group(1):
+        g = [m.group(i) for i in range(2, 8)]
+    else:
+        g = [m.group(i) for i in range(8, 14)]
+    h1, m1, mer1, h2, m2, mer2 = g
+    a, b = en_number(h1), en_number(h2)
+    if a is None or b is None or a > 24 or b > 24:
+        return []
+    if not (m.group(1) or mer1 or mer2 or m1 or m2 or "clock" in m.group(0).lower()):
+        # bare "12-4": only right after a date word (checked by the caller's grouping) - mark weak
+        before = m.string[: m.start()].rstrip().lower()
+        if not re.search(r"(day|tomorrow|today|tonight|morning|afternoon|evening|\d(?:st|nd|rd|th))$", before):
+            return []
+    c1 = Clock(int(a), int(m1 or 0), 0, _mer(mer1))
+    c2 = Clock(int(b), int(m2 or 0), 0, _mer(mer2))
+    mid = m.start(5) if m.group(1) else m.start(11)
+    return [Piece("clock", m.start(), mid - 1, c1), Piece("conn", mid - 1, mid, "to"), Piece("clock", mid, m.end(), c2)]
+
+
+# --------------------------------------------------------------------------------------- connectors
+_CONNS = {"by": "before-incl", "until": "before-incl", "till": "before-incl", "til": "before-incl",
+          "up to": "before-incl", "no later than": "before-incl", "not later than": "before-incl",
+          "before": "before-excl", "prior to": "before-excl", "earlier than": "before-excl",
+          "after": "after-excl", "later than": "after-excl", "since": "since", "starting": "since",
+          "starting from": "since", "beginning": "since", "as of": "since", "from": "from", "to": "to",
+          "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and"}
+
+
+@rule(r"\b(?:no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
+def _conn(m, ctx):
+    return [Piece("conn", m.start(), m.end(), _CONNS[m.group(0).strip().lower()])]
+
+
+GLUE = re.compile(r"(?:[\s,@()]|\b(?:on|at|in|of|the|for|around|about|this)\b)*", re.IGNORECASE)
+
+
+def lex(text: str, ctx: Context) -> list[Piece]:
+    out: list[Piece] = []
+    for pattern, handler in RULES:
+        for m in pattern.finditer(text):
+            out.extend(handler(m, ctx))
+    return out
