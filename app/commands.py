@@ -37,7 +37,7 @@ def meetings(as_json: Annotated[bool, typer.Option("--json")] = False):
         return
     table = Table("Meeting", "Date", "Title", "Language", "Participants")
     for r in rows:
-        table.add_row(r["meeting_id"], str(r.get("date", ""))[:16], r.get("title", ""), r.get("language", ""),
+        table.add_row(r["id"], str(r.get("date") or ""), r.get("title") or "", r.get("language") or "",
                       ", ".join(r.get("participants", [])))
     out.print(table if rows else "No meetings yet: `minutes process FILE` adds one.")
 
