@@ -67,7 +67,7 @@ class MeetingRunner:
         for chunk in self.graph.stream(payload, self._config(thread_id), context=self.context, stream_mode="updates", subgraphs=True):
             namespace, update = chunk
             for node in update:
-                if node == "__interrupt__":
+                if node.startswith("__"):  # __interrupt__, __metadata__
                     continue
                 name = f"{namespace[0].split(':')[0]}.{node}" if namespace else node
                 ran.append(name)

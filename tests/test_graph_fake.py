@@ -114,10 +114,12 @@ def test_ask_interrupts_then_approve_books_once(settings):
         assert ctx.calendar.get_event(waiting.proposal["event_id"]) is None  # nothing booked before approval
         again = runner.run(korean_input(book="ask"))  # re-running while waiting shows the same proposal
         assert again.status == "awaiting_approval" and again.proposal == waiting.proposal
+        summarizer_calls = len(ctx.models.overrides["summarizer"].prompts)
         done = runner.decide(waiting.thread_id, {"action": "approve"})
     assert done.status == "done" and done.meeting["follow_up"]["status"] == "booked"
     assert ctx.calendar.get_event(waiting.proposal["event_id"]) is not None
-    assert "summarize" not in done.nodes_run  # the finished branch was not repeated
+    assert len(ctx.models.overrides["summarizer"].prompts) == summarizer_calls  # the finished branch was not repeated
+    assert "schedule.book" in done.nodes_run
 
 
 def test_book_never_and_reject(settings):
