@@ -59,7 +59,7 @@ PARTS_OF_DAY: dict[str, dict[str, tuple[float, float]]] = {
     },
 }
 # How a bare clock hour is read next to a part of day: +12 when the part is in the afternoon or later.
-PM_PARTS = {"afternoon", "evening", "night"}
+PM_PARTS = {"afternoon", "evening", "night", "afternoon:early", "afternoon:late", "evening:early", "evening:late"}
 
 
 # ----------------------------------------------------------------------------------------- calendar math
@@ -76,6 +76,17 @@ def month_start(y: int, m: int) -> date:
 
 def week_start(d: date) -> date:
     return d - timedelta(days=d.weekday())
+
+
+def nth_week(first: date, last: date, n: int | None) -> date:
+    """Monday of the n-th week (None: the last) of a period, counting weeks whose Thursday falls inside it."""
+    if n is None:
+        ws = week_start(last)
+        return ws - timedelta(days=7) if ws + timedelta(days=3) > last else ws
+    ws = week_start(first)
+    if ws + timedelta(days=3) < first:
+        ws += timedelta(days=7)
+    return ws + timedelta(weeks=n - 1)
 
 
 def last_day_of_month(y: int, m: int) -> date:
@@ -110,6 +121,7 @@ class DateRef:
     day: int | None = None
     month: int | None = None
     year: int | None = None
+    prefer_past: bool = False  # "since Monday", "since March 3": the latest occurrence not after today
 
 
 @dataclass
@@ -147,6 +159,7 @@ class Window:
 class Context:
     now: datetime  # naive local wall-clock time
     convention: Convention = "product"
+    past_since: bool = False  # English "since X" looks back; Korean "X부터" looks forward
 
     @property
     def today(self) -> date:
@@ -173,6 +186,19 @@ def resolve_date_ref(ref: DateRef, today: date) -> Span | None:
     """Turn a (possibly partial) date reference into a span, preferring the upcoming reading."""
     if ref.span is not None:
         return ref.span
+    if ref.prefer_past:
+        future = resolve_date_ref(replace(ref, prefer_past=False), today)
+        if future is not None and future.start > today and ref.year is None:
+            if ref.month is not None:
+                s0 = _shift_year(datetime.combine(future.start, time()), -1).date()
+                return Span(s0, s0 + (future.end - future.start) if ref.day else add_months(s0, 1), future.grain)
+            if ref.day is not None:
+                d = add_months(future.start, -1)
+                return Span(d, d + timedelta(days=1), "day") if d.day == ref.day else future
+            if ref.weekday is not None and ref.weekday_mode == "next":
+                d = future.start - timedelta(days=7)
+                return Span(d, d + timedelta(days=1), "day")
+        return future
     if ref.month is not None and ref.day is not None:
         if ref.year is not None:
             d = valid_date(ref.year, ref.month, ref.day)
@@ -186,9 +212,7 @@ def resolve_date_ref(ref: DateRef, today: date) -> Span | None:
         for k in list(range(0, 13)) + list(range(-1, -13, -1)):
             m = add_months(today.replace(day=1), k)
             d = valid_date(m.year, m.month, ref.day)
-            if d and d.weekday() == ref.weekday and (k != 0 or d >= today or True):
-                if k == 0 and d < today:
-                    continue
+            if d and d.weekday() == ref.weekday and not (k == 0 and d < today):
                 return Span(d, d + timedelta(days=1), "day")
         return None
     if ref.day is not None:
@@ -222,7 +246,10 @@ def combine_dates(refs: list[DateRef], today: date) -> Span | None:
             base = s
     finest = min((s for _, s in spans), key=lambda s: GRAIN_ORDER[s.grain])
     if base is None or base == finest:
-        # several partials: month/day + weekday -> the month/day wins.
+        # several partials: an explicit month/day wins over a weekday ("friday 5/12", "5월 9일 화요일").
+        for r, s in spans:
+            if r.month is not None and r.day is not None:
+                return s
         return finest
     for r, s in spans:
         if r.span is not None:
@@ -260,7 +287,7 @@ def clock_hour(c: Clock, pod: str | None, *, default_rule: bool = True) -> tuple
         if pod == "night" and h < 5:
             return h, c.day_offset + 1
         return (h % 12) + 12, c.day_offset
-    if pod in ("morning", "dawn", "earlymorning"):
+    if pod in ("morning", "dawn", "earlymorning", "morning:early", "morning:late"):
         return h % 12, c.day_offset
     if pod in ("lunch", "midday"):
         return (h + 12 if h < 6 else h), c.day_offset
@@ -285,7 +312,12 @@ class Part:
 
 
 def _pod_window(day: date, pod: str, ctx: Context) -> tuple[datetime, datetime]:
-    a, b = PARTS_OF_DAY[ctx.convention][pod]
+    name, _, half = pod.partition(":")
+    a, b = PARTS_OF_DAY[ctx.convention][name]
+    if half == "early":
+        b = (a + b) / 2
+    elif half == "late":
+        a = (a + b) / 2
     base = datetime.combine(day, time())
     return base + timedelta(hours=a), base + timedelta(hours=b)
 
@@ -351,11 +383,44 @@ def select_pieces(candidates: list[Piece]) -> list[Piece]:
 def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str]) -> list[list[Piece]]:
     groups: list[list[Piece]] = []
     for p in pieces:
-        if groups and glue.fullmatch(text[groups[-1][-1].end : p.start]):
+        if p.kind == "conn" and p.value == "and" and groups and not any(
+                q.kind == "conn" and q.value == "between" for q in groups[-1]):
+            groups.append([p])
+            continue
+        last_conn = bool(groups) and groups[-1][-1].kind == "conn"
+        same_class = p.kind == "date" and groups and not last_conn and any(
+            q.kind == "date" and _date_class(q.value) == _date_class(p.value) for q in groups[-1])
+        day_level = groups and any(q.kind in ("date", "moment") and not (q.kind == "date" and _is_coarse(q.value))
+                                   for q in groups[-1])
+        coarse = groups and not day_level and (
+            (p.kind in ("clock", "pod") and any(q.kind == "date" and _is_coarse(q.value) for q in groups[-1]))
+            or (p.kind == "date" and _is_coarse(p.value) and any(q.kind in ("clock", "pod") for q in groups[-1])))
+        clash = p.kind in ("clock", "pod") and groups and any(
+            q.kind == p.kind for q in groups[-1]) and not any(q.kind == "conn" for q in groups[-1])
+        if groups and not same_class and not clash and not coarse and glue.fullmatch(text[groups[-1][-1].end : p.start]):
             groups[-1].append(p)
         else:
             groups.append([p])
     return groups
+
+
+def _is_coarse(ref: DateRef) -> bool:
+    """A date reference wider than one day (a week, month, year, or part of one)."""
+    if ref.span is not None:
+        return (ref.span.end - ref.span.start).days > 1
+    return ref.month is not None and ref.day is None
+
+
+def _date_class(ref: DateRef) -> str:
+    if ref.span is not None:
+        return "span-" + ref.span.grain
+    if ref.month is not None and ref.day is not None:
+        return "md"
+    if ref.weekday is not None and ref.day is None:
+        return "wd"
+    if ref.day is not None:
+        return "dom"
+    return "m"
 
 
 def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
@@ -402,13 +467,33 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
     part = _part(group)
     if part.empty():
         return None
+    if any(p.kind == "conn" and p.value == "since" and p.end > p.start for p in group) and getattr(ctx, "past_since", False):
+        part.dates = [replace(r, prefer_past=True) for r in part.dates]
     w = resolve_part(part, ctx)
     if w is None:
         return None
+    durations = [p.value for p in group if p.kind == "dur"]
+    if durations and w.start is not None and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"] and part.clock is None \
+            and durations[0] >= timedelta(days=1) and part.moment is None:
+        # "for 3 days from today", "a week starting tomorrow", "다음 주 월요일부터 3일간"
+        w = Window("interval", w.start, w.start + durations[0], "day")
+        w.text_start, w.text_end = group[0].start, group[-1].end
+        return w
+    if durations and w.start is not None and (part.clock is not None or part.moment is not None) \
+            and durations[0] < timedelta(days=1):
+        # "from 2pm for 2 hours", "14th Feb for 7 hours from 9:30am", "3시부터 2시간 동안"
+        w = Window("interval", w.start, w.start + durations[0], w.grain)
+        w.text_start, w.text_end = group[0].start, group[-1].end
+        return w
+    if any(p.kind == "conn" and p.value == "weekof" for p in group) and w.start is not None:
+        ws = datetime.combine(week_start(w.start.date()), time())
+        w = Window("instant", ws, ws + timedelta(days=7), "week")
     open_kind = None
     for p in conns:
         if p.value in ("before-incl", "before-excl", "after-excl", "since"):
             open_kind = p.value
+        elif p.value in ("since-post", "before-post"):
+            open_kind = {"since-post": "since", "before-post": "before-incl"}[p.value]
         elif p.value in ("from-post", "from") and open_kind is None:
             open_kind = "since"
     date_level = part.clock is None and w.kind == "instant" and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"]
@@ -447,12 +532,12 @@ def _part(pieces: list[Piece]) -> Part:
 
 def _range(left: Part, right: Part, ctx: Context) -> Window | None:
     # Share what one side leaves out: the date, and the part of day / meridiem.
+    inherited_right = False
     if not left.dates and left.moment is None and (right.dates or right.moment is not None):
-        left = replace(left, dates=list(right.dates), moment=right.moment if right.moment else None)
-        if left.moment is not None and left.clock is not None:
-            left = replace(left, moment=right.moment)
+        left = replace(left, dates=list(right.dates), moment=right.moment)
     if not right.dates and right.moment is None and left.dates:
         right = replace(right, dates=list(left.dates))
+        inherited_right = True
     if left.clock is not None and right.clock is not None:
         lc, rc = left.clock, right.clock
         lpod, rpod = left.pod, right.pod
@@ -464,61 +549,75 @@ def _range(left: Part, right: Part, ctx: Context) -> Window | None:
             if not lc.explicit_24h and (h_left, lc.minute) < (h_right, rc.minute):
                 left = replace(left, clock=trial, pod=rpod)
         if rpod is None and rc.meridiem is None and (lc.meridiem or lpod):
-            right = replace(right, pod=lpod, clock=replace(rc, meridiem=None))
-            if lc.meridiem == "pm":
-                right = replace(right, clock=replace(rc, meridiem="pm") if rc.hour < 12 else rc)
-    span_l = combine_dates(left.dates, ctx.today) if left.dates else None
-    if right.dates and left.dates and all(r.span is None for r in right.dates):
-        # the right side takes the left's frame: "다음 달 4일부터 23일까지", "2015년 11월 18일부터 12월 19일까지"
-        frame = [r for r in left.dates if r.span is not None and r.span.grain in ("month", "year")]
-        rd = [replace(r) for r in right.dates]
-        year = next((r.year for r in left.dates if r.year is not None), None)
-        if year is None and span_l is not None and any(r.span is not None for r in left.dates):
-            year = span_l.start.year if frame and frame[0].span and frame[0].span.grain == "year" else None
-        for r in rd:
-            if r.month is not None and r.year is None and year is not None:
-                r.year = year
-        if any(r.day is not None and r.month is None for r in rd) and frame:
-            rd = frame + rd
-        elif any(r.day is not None and r.month is None for r in rd) and span_l is not None:
-            m0 = span_l.start
-            rd = [replace(r, month=m0.month, year=m0.year) if r.day is not None and r.month is None
-                  and r.weekday is None else r for r in rd]
-        right = replace(right, dates=rd)
+            right = replace(right, pod=lpod)
+            if lc.meridiem == "pm" and rc.hour < 12:
+                right = replace(right, clock=replace(rc, meridiem="pm"))
+    if left.dates and right.dates and not inherited_right:
+        left, right = _share_frame(left, right, ctx)
     lw = resolve_part(left, ctx)
-    rw = resolve_part(right, ctx, default_span=span_l, today=lw.start.date() if lw and lw.start else None)
-    if lw is None or rw is None:
+    if lw is None or lw.start is None:
+        return None
+    own_partial = not inherited_right and right.dates and all(
+        r.span is None and (r.weekday is None or r.weekday_mode == "next") for r in right.dates)
+    rw = resolve_part(right, ctx, today=lw.start.date() if own_partial else None)
+    if rw is None or rw.start is None:
         return None
     if left.clock is not None and right.clock is not None:
         start, end = lw.start, rw.start
+        if end <= start and right.clock.meridiem == "am" and right.clock.hour == 12:
+            end += timedelta(hours=12)  # "10am-12am": read as noon
         if end <= start and right.clock.meridiem is None and not right.clock.explicit_24h:
             end += timedelta(hours=12)
             if end <= start:
                 end += timedelta(hours=12)
-        grain = finer(lw.grain, rw.grain)
-        return Window("interval", start, end, grain)
+        return Window("interval", start, end, finer(lw.grain, rw.grain))
     if right.clock is not None or right.pod is not None:
         end = rw.start if right.clock is not None else rw.end
         return Window("interval", lw.start, end, finer(lw.grain, rw.grain))
     # date-level ranges
     start = lw.start
-    if rw.start < start and not right.dates:
+    end = rw.start if ctx.convention == "recognizers" else rw.end
+    if end <= start:
         return None
-    if ctx.convention == "recognizers":
-        end = rw.start
-    else:
-        end = rw.end
-    if end <= start and left.dates and right.dates:
-        # "11월부터 3월까지": the end rolls over a year
-        r2 = [replace(r, year=None) for r in right.dates]
-        if all(r.span is None and r.month is not None and r.year is None for r in right.dates):
-            if ctx.convention == "recognizers":
-                end = _shift_year(rw.start, 1)
-            else:
-                end = _shift_year(rw.end, 1)
-        del r2
-    grain = finer(lw.grain, rw.grain)
-    return Window("interval", start, end, grain)
+    # A partial left date read as next year ("10월 1일부터 11월 7일까지" said on Oct 24) is this year's
+    # when the range still reaches today.
+    if (start.year > ctx.today.year and all(r.span is None and r.year is None and r.month is not None for r in left.dates)
+            and all(r.span is None and r.year is None for r in right.dates)):
+        s2, e2 = _shift_year(start, -1), _shift_year(end, -1)
+        if s2 < e2 and e2 > datetime.combine(ctx.today, time()):
+            start, end = s2, e2
+    return Window("interval", start, end, finer(lw.grain, rw.grain))
+
+
+def _share_frame(left: Part, right: Part, ctx: Context) -> tuple[Part, Part]:
+    """The sides of a date range share their frame: "다음 달 4일부터 23일까지", "5월부터 2020년 10월까지"."""
+    ld = [replace(r) for r in left.dates]
+    rd = [replace(r) for r in right.dates]
+    lyear = next((r.year if r.year is not None else r.span.start.year for r in ld
+                  if r.year is not None or (r.span is not None and r.span.grain == "year")), None)
+    ryear = next((r.year if r.year is not None else r.span.start.year for r in rd
+                  if r.year is not None or (r.span is not None and r.span.grain == "year")), None)
+    for r in rd:
+        if r.span is None and r.month is not None and r.year is None and lyear is not None:
+            r.year = lyear
+            if (r.month, r.day or 1) < next(((x.month, x.day or 1) for x in ld if x.month), (0, 0)):
+                r.year = lyear + 1
+    for r in ld:
+        if r.span is None and r.month is not None and r.year is None and ryear is not None:
+            r.year = ryear
+            if (r.month, r.day or 1) > next(((x.month, x.day or 31) for x in rd if x.month), (13, 0)):
+                r.year = ryear - 1
+    if any(r.day is not None and r.month is None and r.weekday is None for r in rd):
+        frame = [r for r in ld if r.span is not None and r.span.grain in ("month", "year")]
+        if frame:
+            rd = frame + rd
+        else:
+            span_l = combine_dates(ld, ctx.today)
+            if span_l is not None:
+                m0 = span_l.start
+                rd = [replace(r, month=m0.month, year=m0.year) if r.day is not None and r.month is None
+                      and r.weekday is None else r for r in rd]
+    return replace(left, dates=ld), replace(right, dates=rd)
 
 
 def _shift_year(dt: datetime, n: int) -> datetime:

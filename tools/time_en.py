@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from tools.time_core import (
+    nth_week,
     Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start,
 )
 from tools.time_ko import _period_part as period_part, offset_window
@@ -24,16 +25,16 @@ _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6
         "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
         "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
         "thirtieth": 30}
-_FEW = {"a": 1, "an": 1, "one": 1, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
+_FEW = {"a": 1, "an": 1, "one": 1, "couple": 2, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
         "several": 3, "some": 3}
 
 WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[\s-]?(?:one|two|three|four|five|six|seven|eight|nine))?"
               r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
               r"|sixteen|seventeen|eighteen|nineteen)")
-NUM_RE = rf"(?:\d+(?:\.\d+)?|{WORDNUM_RE}|a couple of|a couple|couple of|a few|few|several|some|an|a)"
+NUM_RE = rf"(?:\d+(?:\.\d+)?|{WORDNUM_RE}|a couple of|a couple|couple of|couple|a few|few|several|some|an|a)"
 ORD_WORD_RE = (r"(?:(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
                r"|" + "|".join(sorted(_ORD, key=len, reverse=True)) + ")")
-DAYNUM_RE = rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?|({ORD_WORD_RE}))"
+DAYNUM_RE = rf"(?:(\d{{1,2}})(?!\d)(?:st|nd|rd|th)?|({ORD_WORD_RE}))"
 
 
 def en_number(s: str) -> float | None:
@@ -157,15 +158,21 @@ def _tonight(m, ctx):
     return [Piece("date", m.start(), m.end(), _day(ctx, 0)), Piece("pod", m.end(), m.end(), "night")]
 
 
-@rule(rf"\b(?:(this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})")
+@rule(rf"\b(?:(this past|past|this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})"
+      rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
 def _weekday(m, ctx):
     wd = WEEKDAYS[m.group(2).lower().rstrip(".")[:3]]
     mod = (m.group(1) or "").lower()
+    day = _daynum(m, 3, 4) if (m.group(3) or m.group(4)) else None
+    if day is not None and 1 <= day <= 31:
+        return _dp(m, DateRef(weekday=wd, day=day))
     if mod == "this":
         ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
     elif mod in ("next", "the following", "following"):
         ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
     elif mod in ("last", "previous"):
+        ref = DateRef(weekday=wd, week_shift=-1, weekday_mode="week")
+    elif mod in ("past", "this past"):
         ref = DateRef(weekday=wd, weekday_mode="last")
     elif mod in ("coming", "upcoming", "the coming"):
         ref = DateRef(weekday=wd, weekday_mode="strict-next")
@@ -245,7 +252,7 @@ def _end_of_day(m, ctx):
     elif word == "tomorrow":
         ref = _day(ctx, 1)
     else:
-        pieces = _weekday(re.match(rf"(?:(this|next)\s+)?({WEEKDAY_RE})", word, re.I), ctx)  # type: ignore[arg-type]
+        pieces = _weekday(RULES_BY_NAME["weekday"].match(word), ctx)  # type: ignore[arg-type]
         ref = pieces[0].value
     return [Piece("date", m.start(), m.end(), ref), Piece("conn", m.end(), m.end(), "before-incl")]
 
@@ -283,7 +290,7 @@ def _month(m, ctx):
     word = m.group(1) or m.group(4)
     if word.lower().rstrip(".") == "may":
         before = m.string[: m.start()].lower()
-        if not (m.group(2) or m.group(3) or re.search(r"\b(in|of|this|next|last|since|until|by|after|before|during|from|through|to|early|mid|late|end of|the)\s+$", before)):
+        if not (m.group(2) or m.group(3) or re.search(r"\b(in|of|next|last|since|until|by|after|before|during|from|through|to|early|mid|late|end of)\s+$", before)):
             return []
     if word.lower().rstrip(".") in ("mar", "jan", "jun", "jul", "aug", "oct", "dec", "nov", "feb", "apr", "sep", "sept") and word[0].islower() and not (m.group(2) or m.group(3)):
         before = m.string[: m.start()].lower()
@@ -328,8 +335,6 @@ def _year_month_num(m, ctx):
 @rule(r"(?<![\d/.:$-])(?:the\s+)?(?:year\s+)?((?:19|20)\d{2})(?![\d/:%-])(?:\s*'?s\b)?")
 def _year_num(m, ctx):
     y = int(m.group(1))
-    if m.group(0).lower().rstrip().endswith("s") and not m.group(0).endswith("0s") is False:
-        pass
     if re.search(r"\d\s*'?s$", m.group(0)):
         return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
     return _dp(m, DateRef(span=_year(y)))
@@ -351,7 +356,7 @@ def _dom(m, ctx):
 
 
 # ------------------------------------------------------------------------------------- offsets
-@rule(rf"\b(?:in|within|after)\s+(?:the\s+next\s+)?({NUM_RE})\s+({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|later|time))?"
+@rule(rf"\b(?:in|within|after)\s+(?:the\s+next\s+)?({NUM_RE})\s+({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
       rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
 def _offset(m, ctx):
     num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -379,13 +384,21 @@ def _offset_from_day(m, ctx):
     return []
 
 
-@rule(rf"\b(?:the\s+)?(next|past|last|previous|coming|upcoming)\s+({NUM_RE})\s+(days?|weeks?|months?|years?)\b")
+@rule(rf"\b(?:the\s+)?(next|past|last|previous|coming|upcoming)\s+({NUM_RE})\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
+      rf"|\b(?:the\s+)?({NUM_RE})\s+(next|past|last|previous|coming|upcoming)\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b")
 def _next_n(m, ctx):
-    n = en_number(m.group(2))
+    direction, num, unit_s = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
+    n = en_number(num)
     if n is None:
         return []
-    unit = unit_name(m.group(3))
-    if m.group(1).lower() in ("past", "last", "previous"):
+    unit = unit_name(unit_s)
+    past = direction.lower() in ("past", "last", "previous")
+    if unit in ("minute", "hour"):
+        now = ctx.now.replace(microsecond=0)
+        delta = timedelta(**{unit + "s": n})
+        s0, e0 = (now - delta, now) if past else (now, now + delta)
+        return [Piece("moment", m.start(), m.end(), Window("interval", s0, e0, "minute", absolute=True))]
+    if past:
         start = offset_window(ctx, n, unit, -1).start.date()
         end = ctx.today
     else:
@@ -403,21 +416,24 @@ _PODS = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "
          "overnight": "night", "dawn": "dawn"}
 
 
-@rule(r"\b(?:(this|tomorrow|yesterday)\s+)?(early morning|morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
+@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday)\s+)?(morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
 def _pod(m, ctx):
-    word = re.sub(r"\s+", " ", m.group(2).lower())
+    word = re.sub(r"\s+", " ", m.group(3).lower())
     out: list[Piece] = []
-    if m.group(1):
-        off = {"this": 0, "tomorrow": 1, "yesterday": -1}[m.group(1).lower()]
-        out.append(Piece("date", m.start(), m.start(1) + len(m.group(1)), _day(ctx, off)))
-    out.append(Piece("pod", m.start(2), m.end(), _PODS[word]))
+    if m.group(2):
+        off = {"this": 0, "tomorrow": 1, "yesterday": -1}[m.group(2).lower()]
+        out.append(Piece("date", m.start(2), m.end(2), _day(ctx, off)))
+    pod = _PODS[word]
+    if m.group(1) and pod in ("morning", "afternoon", "evening"):
+        pod += ":early" if m.group(1).lower().startswith("early") else ":late"
+    out.append(Piece("pod", m.start(1) if (m.group(1) and not m.group(2)) else m.start(3), m.end(), pod))
     return out
 
 
 # --------------------------------------------------------------------------------------- clocks
 _MER = r"(a\.?\s?m\.?|p\.?\s?m\.?|am|pm|a|p)(?![a-z])"
 HOUR_WORD_RE = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-CLOCK_RE = rf"(?:(\d{{1,2}})(?::(\d{{2}}))?(?::(\d{{2}}))?\s*{_MER}|(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)"
+CLOCK_RE = rf"(?:(\d{{1,2}})(?:[:.](\d{{2}}))?(?::(\d{{2}}))?\s*{_MER}|(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)"
 
 
 def _mer(s: str | None) -> str | None:
@@ -456,7 +472,7 @@ def _clock_compact(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(h, mi, 0, _mer(m.group(2))))]
 
 
-@rule(rf"\b(?:at\s+)?(\d{{1,2}}|{HOUR_WORD_RE})\s*(?:o'?\s?clock|oclock)|\bat\s+(\d{{1,2}}|{HOUR_WORD_RE})\b(?![:/.\d%]|\s*(?:{UNIT_RE}|percent|people|of)\b)|(?<![\d:])(\d{{1,2}})ish\b")
+@rule(rf"\b(?:at\s+)?(\d{{1,2}}|{HOUR_WORD_RE})\s*(?:o'?\s?clock|oclock)|\bat\s+(\d{{1,2}}|{HOUR_WORD_RE})\b(?![:/\d%]|\.\d|\s*(?:{UNIT_RE}|percent|people|of)\b)|(?<![\d:])(\d{{1,2}})ish\b")
 def _clock_bare(m, ctx):
     s = m.group(1) or m.group(2) or m.group(3)
     h = en_number(s)
@@ -468,6 +484,8 @@ def _clock_bare(m, ctx):
 @rule(rf"\b(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
 def _clock_past(m, ctx):
     q = m.group(1).lower()
+    if m.group(3).lower() in ("to", "before") and not re.search(r"half|quarter|min", q):
+        return []  # "5 to 6pm" is a range, not 6:55
     mins = 30 if q == "half" else 15 if "quarter" in q else en_number(m.group(2) or "")
     h = en_number(m.group(4))
     if mins is None or h is None or not 1 <= h <= 12:
@@ -488,11 +506,11 @@ def _midnight(m, ctx):
 
 
 # time ranges with bare numbers: "from 2 to 4pm", "between 1 and 3", "5-6 pm", "Monday 12-4"
-_T = rf"(\d{{1,2}}|{HOUR_WORD_RE})(?::(\d{{2}}))?(?:\s*{_MER})?"
+_T = rf"(\d{{1,2}}|{HOUR_WORD_RE})(?:[:.](\d{{2}}))?(?:\s*{_MER})?"
 
 
 @rule(rf"\b(from|between)\s+{_T}\s*(?:-|–|to|till|until|and|through)\s*{_T}(?:\s*o'?\s?clock)?"
-      rf"|(?<![\d/:.-]){_T}\s*(?:-|–|to|till|until)\s*{_T}(?:\s*o'?\s?clock)?(?![\d/:.-])")
+      rf"|(?<![\d/:.-]){_T}\s*(?:-|–|to|till|until)\s*{_T}(?:\s*o'?\s?clock)?(?![\d/:-]|\.\d)")
 def _clock_range(m, ctx):
     if m.group(1):
         g = [m.group(i) for i in range(2, 8)]
@@ -505,7 +523,9 @@ def _clock_range(m, ctx):
     if not (m.group(1) or mer1 or mer2 or m1 or m2 or "clock" in m.group(0).lower()):
         # bare "12-4": only right after a date word (checked by the caller's grouping) - mark weak
         before = m.string[: m.start()].rstrip().lower()
-        if not re.search(r"(day|tomorrow|today|tonight|morning|afternoon|evening|\d(?:st|nd|rd|th))$", before):
+        after = m.string[m.end():].lower()
+        if not (re.search(r"(day|tomorrow|today|tonight|morning|afternoon|evening|\d(?:st|nd|rd|th))$", before)
+                or re.match(rf"\s*(?:on\s+)?(?:next|this|today|tomorrow|tonight|in the|{WEEKDAY_RE})", after)):
             return []
     c1 = Clock(int(a), int(m1 or 0), 0, _mer(mer1))
     c2 = Clock(int(b), int(m2 or 0), 0, _mer(mer2))
@@ -519,12 +539,140 @@ _CONNS = {"by": "before-incl", "until": "before-incl", "till": "before-incl", "t
           "before": "before-excl", "prior to": "before-excl", "earlier than": "before-excl",
           "after": "after-excl", "later than": "after-excl", "since": "since", "starting": "since",
           "starting from": "since", "beginning": "since", "as of": "since", "from": "from", "to": "to",
-          "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and"}
+          "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and",
+          "as early as": "since", "as late as": "before-incl", "or later": "since-post", "and later": "since-post",
+          "or after": "since-post", "and after": "since-post", "and greater": "since-post", "or greater": "since-post",
+          "onwards": "since-post", "onward": "since-post", "and beyond": "since-post", "or earlier": "before-post",
+          "and earlier": "before-post", "or before": "before-post", "and before": "before-post"}
 
 
-@rule(r"\b(?:no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
+@rule(r"\b(?:(?:or|and)\s+(?:later|after|greater|beyond|earlier|before)|onwards?)\b(?![ \t]+\d)|\b(?:as early as|as late as|no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
 def _conn(m, ctx):
     return [Piece("conn", m.start(), m.end(), _CONNS[m.group(0).strip().lower()])]
+
+
+@rule(r"\blast\s+night\b")
+def _last_night(m, ctx):
+    return [Piece("date", m.start(), m.start() + 4, _day(ctx, -1)), Piece("pod", m.start() + 5, m.end(), "night")]
+
+
+@rule(r"\b(today|tomorrow|tmrw|yesterday)\s+(am|pm|a\.m\.|p\.m\.)(?![a-z])")
+def _day_ampm(m, ctx):
+    pod = "morning" if m.group(2).lower().startswith("a") else "afternoon"
+    return [Piece("date", m.start(), m.end(1), _day(ctx, _REL[m.group(1).lower()])),
+            Piece("pod", m.start(2), m.end(), pod)]
+
+
+@rule(rf"\b(?:at\s+|by\s+)?(\d{{1,2}}|{HOUR_WORD_RE})(?::(\d{{2}}))?\s+(?:o'?clock\s+)?(?:in\s+the|this)\s+(morning|afternoon|evening|night)\b")
+def _clock_in_pod(m, ctx):
+    h = en_number(m.group(1))
+    if h is None or not 0 <= h <= 12:
+        return []
+    return [Piece("clock", m.start(), m.start(3) - 1, Clock(int(h), int(m.group(2) or 0))),
+            Piece("pod", m.start(3), m.end(), m.group(3).lower())]
+
+
+@rule(r"(?<![\d/.:$-])((?:19|20)\d{2})\s*(-|–|~|to|till|until|through|thru|and)\s*((?:19|20)\d{2})(?![\d/:%-])")
+def _year_range(m, ctx):
+    a, b = int(m.group(1)), int(m.group(3))
+    if b <= a:
+        return []
+    return [Piece("date", m.start(1), m.end(1), DateRef(span=_year(a))),
+            Piece("conn", m.start(2), m.end(2), "to"),
+            Piece("date", m.start(3), m.end(3), DateRef(span=_year(b)))]
+
+
+@rule(r"\b(\d{1,2})(?:st|nd|rd|th)\s+century\b")
+def _century(m, ctx):
+    n = int(m.group(1))
+    if not 1 <= n <= 30:
+        return []
+    return _dp(m, DateRef(span=Span(date((n - 1) * 100 or 1, 1, 1), date(n * 100, 1, 1), "year")))
+
+
+@rule(rf"\bfor\s+({NUM_RE})\s+(hours?|hrs?|minutes?|mins?|days?|weeks?|nights?)\b(?:\s+(?:and\s+)?(\d+)\s+(?:minutes?|mins?))?,?"
+      rf"|\b({NUM_RE})\s+(days?|weeks?)\s+(?=starting|beginning|from)")
+def _for_duration(m, ctx):
+    num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(5))
+    n = en_number(num)
+    if n is None:
+        return []
+    u = unit.lower()
+    per = 3600 if u.startswith("h") else 60 if u.startswith("m") else 7 * 86400 if u.startswith("w") else 86400
+    secs = n * per + (int(m.group(3)) * 60 if m.group(3) else 0)
+    return [Piece("dur", m.start(), m.end(), timedelta(seconds=secs))]
+
+
+@rule(r"\b(?:the\s+)?week\s+of\b")
+def _week_of(m, ctx):
+    return [Piece("conn", m.start(), m.end(), "weekof")]
+
+
+_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
+
+
+@rule(rf"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(week|{WEEKDAY_RE})\s+(?:of|in)\s+(?:(this|next|last)\s+(month|year)|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?|(\d{{4}}))")
+def _nth_in(m, ctx):
+    nth = m.group(1).lower()
+    n = None if nth == "last" else _NTH[nth]
+    if m.group(3):
+        shift = _shift(m.group(3))
+        span = _month_span(ctx, shift) if m.group(4).lower() == "month" else _year(ctx.today.year + shift)
+    elif m.group(5):
+        span = resolve_date_ref(DateRef(month=month_num(m.group(5)), year=int(m.group(6)) if m.group(6) else None), ctx.today)
+    else:
+        span = _year(int(m.group(7)))
+    assert span is not None
+    first, last = span.start, span.end - timedelta(days=1)
+    unit = m.group(2).lower()
+    if unit == "week":
+        s = nth_week(first, last, n)
+        return _dp(m, DateRef(span=Span(s, s + timedelta(days=7), "week")))
+    wd = WEEKDAYS[unit.rstrip(".")[:3]]
+    if n is None:
+        d = last - timedelta(days=(last.weekday() - wd) % 7)
+    else:
+        d = first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+    if d >= span.end:
+        return []
+    return _dp(m, DateRef(span=Span(d, d + timedelta(days=1), "day")))
+
+
+@rule(r"\b(?:the\s+)?week\s+(\d{1,2})(?!\d)(?:\s+of\s+(\d{4}))?")
+def _iso_week(m, ctx):
+    n = int(m.group(1))
+    y = int(m.group(2)) if m.group(2) else ctx.today.year
+    try:
+        s0 = date.fromisocalendar(y, n, 1)
+    except ValueError:
+        return []
+    return _dp(m, DateRef(span=Span(s0, s0 + timedelta(days=7), "week")))
+
+
+RULES_BY_NAME = {"weekday": next(p for p, h in RULES if h is _weekday)}
+POSTFIX = False
+
+
+@rule(r"\b(?:(this|next|last|the)\s+|(?:the\s+)?(current|coming|following|upcoming|previous|past)\s+)quarter\b|\b(?:q([1-4])|([1-4])(?:st|nd|rd|th)\s+quarter)(?:\s+(?:of\s+)?(\d{4}))?\b|\b(\d{4})[\s-]*(q[1-4]|h[12])\b|\b(h[12])\s+(\d{4})\b")
+def _quarter(m, ctx):
+    def qspan(y: int, q: int, months: int = 3) -> Span:
+        s0 = date(y, (q - 1) * months + 1, 1)
+        return Span(s0, add_months(s0, months), "month")
+    if m.group(1) or m.group(2):
+        shift = _shift(m.group(1) or m.group(2))
+        q0 = (ctx.today.month - 1) // 3
+        idx = q0 + shift
+        y, q = ctx.today.year + idx // 4, idx % 4 + 1
+        return _dp(m, DateRef(span=qspan(y, q)))
+    if m.group(3) or m.group(4):
+        q = int(m.group(3) or m.group(4))
+        y = int(m.group(5)) if m.group(5) else ctx.today.year
+        return _dp(m, DateRef(span=qspan(y, q)))
+    code = (m.group(7) or m.group(8)).lower()
+    y = int(m.group(6) or m.group(9))
+    if code[0] == "q":
+        return _dp(m, DateRef(span=qspan(y, int(code[1]))))
+    return _dp(m, DateRef(span=qspan(y, int(code[1]), 6)))
 
 
 GLUE = re.compile(r"(?:[\s,@()]|\b(?:on|at|in|of|the|for|around|about|this)\b)*", re.IGNORECASE)

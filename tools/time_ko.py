@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from tools.time_core import (
-    Clock, Context, DateRef, Piece, Span, Window, add_months, last_day_of_month, month_start, valid_date,
+    nth_week,
+    Clock, Context, DateRef, Piece, Span, Window, add_months, valid_date,
     week_start,
 )
 
@@ -25,7 +26,7 @@ SINO_RE = r"(?:[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일
 DIGITS_RE = r"\d+(?:\.\d+)?"
 KNUM_RE = rf"(?:{DIGITS_RE}|{NATIVE_RE}|몇)"
 DAY_WORDS = {"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "여드레": 8, "아흐레": 9,
-             "열흘": 10, "보름": 15}
+             "열흘": 10, "보름": 15, "며칠": 3}
 DAY_WORDS_RE = "(?:" + "|".join(DAY_WORDS) + ")"
 
 
@@ -97,7 +98,7 @@ def _period_part(base: Span, part: str) -> Span:
         if part in ("초", "초반"):
             return Span(s, s.replace(day=16), "day")
         if part in ("중순", "중반"):
-            return Span(s.replace(day=11), s.replace(day=21), "day")
+            return Span(s.replace(day=10), s.replace(day=21), "day")
         return Span(s.replace(day=16), e, "day")
     # year
     if part in ("초", "초반"):
@@ -135,17 +136,24 @@ def rule(pattern: str) -> Callable[[Handler], Handler]:
 
 @rule(r"지금|현재 시각|방금|이제")
 def _now(m, ctx):
-    w = Window("instant", ctx.now, ctx.now + timedelta(minutes=1), "minute", absolute=True)
+    now = ctx.now.replace(microsecond=0)
+    w = Window("instant", now, now + timedelta(minutes=1), "minute", absolute=True)
     return [Piece("moment", m.start(), m.end(), w)]
 
 
 _REL_DAYS = {"오늘": 0, "금일": 0, "당일": 0, "내일": 1, "명일": 1, "낼": 1, "모레": 2, "내일모레": 2, "내일 모레": 2,
-             "글피": 3, "어제": -1, "어저께": -1, "작일": -1, "그제": -2, "그저께": -2, "엊그제": -2}
+             "글피": 3, "그글피": 4, "그끄저께": -3, "그끄제": -3, "어제": -1, "어저께": -1, "작일": -1, "그제": -2, "그저께": -2, "엊그제": -2}
 
 
-@rule(r"내일\s?모레|오늘|금일|당일|내일|명일|모레|글피|어제|어저께|작일|그저께|그제|엊그제")
+@rule(r"내일\s?모레|오늘|금일|당일|내일|명일|모레|그글피|글피|어제|어저께|작일|그끄저께|그끄제|그저께|그제|엊그제")
 def _rel_day(m, ctx):
     return _dp(m, _day(ctx, _REL_DAYS[m.group(0)]))
+
+
+@rule(r"어젯\s?밤|간밤|어제\s*저녁")
+def _last_night(m, ctx):
+    pod = "evening" if "저녁" in m.group(0) else "night"
+    return [Piece("date", m.start(), m.start() + 1, _day(ctx, -1)), Piece("pod", m.start() + 1, m.end(), pod)]
 
 
 @rule(r"그\s*다음\s*날|다음\s*날|이튿날")
@@ -276,6 +284,31 @@ def _dom(m, ctx):
     return _dp(m, DateRef(day=d, weekday=wd))
 
 
+_ORD_KO = {"첫": 1, "첫째": 1, "한": 1, "두": 2, "둘째": 2, "세": 3, "셋째": 3, "네": 4, "넷째": 4, "다섯": 5, "다섯째": 5}
+
+
+@rule(rf"(?:({YEAR_WORDS})\s*)?(?:(\d{{1,2}})\s*월\s*(?:의\s*)?)?(첫째|둘째|셋째|넷째|다섯째|첫|두|세|네|다섯|\d{{1,2}}|마지막)\s*(?:번째|번 째|째)?\s*주(?![가-힣]*요일|말|일|간)")
+def _nth_week(m, ctx):
+    if not (m.group(1) or m.group(2)):
+        if not m.group(3).isdigit():
+            return []
+    y = _year_word(m.group(1), ctx)
+    n = None if m.group(3) == "마지막" else (int(m.group(3)) if m.group(3).isdigit() else _ORD_KO[m.group(3)])
+    if m.group(2):
+        mo = int(m.group(2))
+        if not 1 <= mo <= 12:
+            return []
+        from tools.time_core import resolve_date_ref
+        span = resolve_date_ref(DateRef(month=mo, year=y), ctx.today)
+        assert span is not None
+        first, last = span.start, span.end - timedelta(days=1)
+    else:
+        year = y if y is not None else ctx.today.year
+        first, last = date(year, 1, 1), date(year, 12, 31)
+    s = nth_week(first, last, n)
+    return _dp(m, DateRef(span=Span(s, s + timedelta(days=7), "week")))
+
+
 # relative offsets: "3일 후", "두 시간 뒤", "2주 안에", "한 달 전"
 _UNITS = {"초": "second", "분": "minute", "시간": "hour", "일": "day", "주": "week", "주일": "week", "개월": "month",
           "달": "month", "년": "year", "해": "year"}
@@ -319,7 +352,7 @@ def _offset_days(m, ctx):
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, DAY_WORDS[m.group(1)], "day", sign))]
 
 
-@rule(rf"(앞으로|향후|다음|최근|지난)\s*({KNUM_RE}|{DAY_WORDS_RE})\s*(일|주일|주|개월|달|년)?\s*(?:간|동안)?")
+@rule(rf"(앞으로|향후|다음|최근|지난|다가오는|이후)\s*({KNUM_RE}|{DAY_WORDS_RE})\s*(시간|분|일|주일|주|개월|달|년)?\s*(?:간|동안|안에|이내에?|내에)?")
 def _next_n(m, ctx):
     word = m.group(2)
     n = DAY_WORDS.get(word) or ko_number(word)
@@ -327,6 +360,11 @@ def _next_n(m, ctx):
     if n is None or (unit is None and word not in DAY_WORDS):
         return []
     unit_name = "day" if unit in (None, "일") else _UNITS[unit]
+    if unit_name in ("minute", "hour"):
+        now = ctx.now.replace(microsecond=0)
+        delta = timedelta(**{unit_name + "s": n})
+        s, e = (now - delta, now) if m.group(1) in ("최근", "지난") else (now, now + delta)
+        return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "minute", absolute=True))]
     if m.group(1) in ("최근", "지난"):
         end = ctx.today
         start = offset_window(ctx, n, unit_name, -1).start.date()
@@ -345,7 +383,7 @@ _PODS = {"새벽": "dawn", "이른 아침": "earlymorning", "이른아침": "ear
          "퇴근 후": "evening", "업무 시간": "businesshours", "근무 시간": "businesshours"}
 
 
-@rule(r"이른\s?아침|점심\s?시간|업무 시간|근무 시간|한밤중|한낮|새벽|아침|오전|점심|오후|저녁|(?<![가-힣])낮|(?<![가-힣])밤(?!새)|야간")
+@rule(r"(?<!좋은 )(?<!좋은)(?:이른\s?아침|점심\s?시간|업무 시간|근무 시간|한밤중|한낮|새벽|아침|오전|점심|오후|저녁|(?<![가-힣])낮|(?<![가-힣])밤(?!새)|야간)")
 def _pod(m, ctx):
     key = m.group(0)
     key = {"이른아침": "이른 아침", "점심 시간": "점심시간"}.get(key, key)
@@ -408,6 +446,29 @@ def _and_after(m, ctx):
     return [Piece("conn", m.start(), m.end(), "since")]
 
 
+@rule(r"(?<!\d)(\d{1,2})\s*세기")
+def _century(m, ctx):
+    n = int(m.group(1))
+    if not 1 <= n <= 30:
+        return []
+    return _dp(m, DateRef(span=Span(date((n - 1) * 100 or 1, 1, 1), date(n * 100, 1, 1), "year")))
+
+
+@rule(rf"({KNUM_RE})\s*(시간|분)\s*(반)?\s*(?:동안|간)")
+def _for_duration(m, ctx):
+    n = ko_number(m.group(1))
+    if n is None:
+        return []
+    secs = n * (3600 if m.group(2) == "시간" else 60) + (1800 if m.group(3) and m.group(2) == "시간" else 0)
+    return [Piece("dur", m.start(), m.end(), timedelta(seconds=secs))]
+
+
+@rule(r"(?<=일)이\s*있는\s*주|(?<=일)\s*(?:이\s*)?포함된\s*주|(?<=일)\s*있는\s*주")
+def _week_of(m, ctx):
+    return [Piece("conn", m.start(), m.end(), "weekof")]
+
+
+POSTFIX = True
 GLUE = re.compile(r"[\s,]*(?:에는|에|의|인|중|쯤|경|무렵|께)?[\s,]*")
 
 

@@ -91,12 +91,22 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
     language = _check_lang(lang, text)
-    ctx = Context(_local_now(now, zone), convention)
+    ctx = Context(_local_now(now, zone), convention, past_since=language == "en")
     module = time_ko if language == "ko" else time_en
     pieces = select_pieces(module.lex(text, ctx))
     groups = group_pieces(text, pieces, module.GLUE)
     out = []
     for g in groups:
+        # connectors belong on one side of their phrase: English ones lead ("by Friday"), Korean ones
+        # trail ("금요일까지"); a stray one on the other side belongs to a neighbouring phrase.
+        if module.POSTFIX:
+            while g and g[0].kind == "conn":
+                g = g[1:]
+        else:
+            while g and g[-1].kind == "conn" and g[-1].end > g[-1].start and not str(g[-1].value).endswith("-post"):
+                g = g[:-1]
+        if not g:
+            continue
         try:
             w = interpret_group(g, ctx)
         except (ValueError, OverflowError):
@@ -152,6 +162,10 @@ def _merge(groups: list[list], ctx: Context) -> Window | None:
         return None
     if sum(has_time) > 1:
         return None
+    from tools.time_core import _is_coarse
+
+    if any(p.kind == "date" and _is_coarse(p.value) for g in groups for p in g):
+        return None  # "next week ... 3pm" does not say which day
     flat = [p for g in groups for p in g]
     flat_sorted = sorted(flat, key=lambda p: p.start)
     return interpret_group(flat_sorted, ctx)
@@ -163,7 +177,7 @@ _KO_DUR_UNIT = {"초": 1, "분": 60, "시간": 3600, "일": 86400, "주일": 7 *
 _KO_DUR = re.compile(rf"(?<![\d.])({time_ko.KNUM_RE}|{time_ko.SINO_RE})\s*(시간|주일|개월|초|분|일|주|달|년)(?:\s*(반))?"
                      rf"|({time_ko.DAY_WORDS_RE})(?:\s*(반))?|(반나절)|(하루\s*종일|온종일)")
 _EN_DUR = re.compile(
-    rf"\b(?:(half\s+an?|a\s+half)\s+({time_en.UNIT_RE})|({time_en.NUM_RE})\s*-?\s*({time_en.UNIT_RE})(\s+and\s+a\s+half)?)\b"
+    rf"\b(?:(half\s+an?|a\s+half|½)\s*({time_en.UNIT_RE})|({time_en.NUM_RE})(\s+and\s+(?:a\s+)?half|\s+and\s+a\s+quarter)?\s*-?\s*({time_en.UNIT_RE})(\s+and\s+(?:a\s+)?half|\s+and\s+a\s+quarter)?)\b"
     rf"|\b(\d+)h(\d{{1,2}})m?\b|\ball\s+(day|week|month|year)\b|\b(another|one more)\s+(day|week|hour)\b",
     re.IGNORECASE)
 _EN_UNIT_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400,
@@ -201,18 +215,18 @@ def _duration_parts(text: str, lang: Lang) -> list[tuple[int, int, float]]:
                 n = time_en.en_number(m.group(3))
                 if n is None:
                     continue
-                unit = m.group(4)
+                unit = m.group(5)
                 if unit.lower() == "h" and not re.match(r"\d", m.group(3)):
                     continue
+                frac = m.group(4) or m.group(6) or ""
+                n += 0.25 if "quarter" in frac else 0.5 if frac else 0
                 secs = n * _EN_UNIT_S[time_en.unit_name(unit)]
-                if m.group(5):
-                    secs += 0.5 * _EN_UNIT_S[time_en.unit_name(unit)]
-            elif m.group(6):
-                secs = int(m.group(6)) * 3600 + int(m.group(7)) * 60
-            elif m.group(8):
-                secs = _EN_UNIT_S[m.group(8).lower()]
+            elif m.group(7):
+                secs = int(m.group(7)) * 3600 + int(m.group(8)) * 60
+            elif m.group(9):
+                secs = _EN_UNIT_S[m.group(9).lower()]
             else:
-                secs = _EN_UNIT_S[m.group(10).lower()]
+                secs = _EN_UNIT_S[m.group(11).lower()]
             out.append((m.start(), m.end(), secs))
     return out
 

@@ -1,0 +1,366 @@
+"""Table-driven tests of the Korean + English time resolver (tools.time_resolver).
+
+Reference time: 2026-11-26 10:00 Asia/Seoul, a Thursday (this week = Mon 11-23 .. Sun 11-29).
+Expected windows are written out by hand from the semantics documented in tools/time_core.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.errors import InputError
+from tools.time_resolver import (
+    TimeExpression, detect_lang, due_date, find_all, parse_duration, resolve, when_batch, when_json,
+)
+
+SEOUL = "Asia/Seoul"
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo(SEOUL))
+
+
+def _d(s: str) -> str:
+    """'11-27' / '11-27 15:00' / '2027-01-05' -> ISO with the Seoul offset."""
+    if len(s.split()[0]) == 5:
+        s = "2026-" + s
+    if " " not in s:
+        s += " 00:00"
+    return datetime.fromisoformat(s).replace(tzinfo=ZoneInfo(SEOUL)).isoformat()
+
+
+# (phrase, kind, start, end, grain); start/end in _d() shorthand, None for an open side.
+KO_CASES = [
+    ("오늘", "instant", "11-26", "11-27", "day"),
+    ("내일", "instant", "11-27", "11-28", "day"),
+    ("모레", "instant", "11-28", "11-29", "day"),
+    ("글피", "instant", "11-29", "11-30", "day"),
+    ("어제", "instant", "11-25", "11-26", "day"),
+    ("그저께", "instant", "11-24", "11-25", "day"),
+    ("이번 주", "instant", "11-23", "11-30", "week"),
+    ("다음 주", "instant", "11-30", "12-07", "week"),
+    ("다다음 주", "instant", "12-07", "12-14", "week"),
+    ("지난 주", "instant", "11-16", "11-23", "week"),
+    ("다음 주 화요일", "instant", "12-01", "12-02", "day"),
+    ("이번 주 금요일", "instant", "11-27", "11-28", "day"),
+    ("지난 주 금요일", "instant", "11-20", "11-21", "day"),
+    ("다다음 주 월요일", "instant", "12-07", "12-08", "day"),
+    ("금요일", "instant", "11-27", "11-28", "day"),
+    ("목요일", "instant", "11-26", "11-27", "day"),  # today counts
+    ("수요일", "instant", "12-02", "12-03", "day"),
+    ("다가오는 목요일", "instant", "12-03", "12-04", "day"),
+    ("지난 수요일", "instant", "11-25", "11-26", "day"),
+    ("다음 주 화요일 오후", "interval", "12-01 12:00", "12-01 18:00", "hour"),
+    ("내일 오전", "interval", "11-27 08:00", "11-27 12:00", "hour"),
+    ("오늘 저녁", "interval", "11-26 18:00", "11-26 21:00", "hour"),
+    ("오늘 밤", "interval", "11-26 20:00", "11-27 00:00", "hour"),
+    ("내일 새벽", "interval", "11-27 00:00", "11-27 06:00", "hour"),
+    ("점심", "interval", "11-26 12:00", "11-26 13:00", "hour"),
+    ("내일 아침 9시", "instant", "11-27 09:00", "11-27 10:00", "hour"),
+    ("오후 3시", "instant", "11-26 15:00", "11-26 16:00", "hour"),
+    ("오후 3시 30분", "instant", "11-26 15:30", "11-26 15:31", "minute"),
+    ("오후 3시 반", "instant", "11-26 15:30", "11-26 15:31", "minute"),
+    ("3시", "instant", "11-26 15:00", "11-26 16:00", "hour"),
+    ("9시", "instant", "11-26 09:00", "11-26 10:00", "hour"),
+    ("열두 시", "instant", "11-26 12:00", "11-26 13:00", "hour"),
+    ("두 시", "instant", "11-26 14:00", "11-26 15:00", "hour"),
+    ("세 시 반", "instant", "11-26 15:30", "11-26 15:31", "minute"),
+    ("열한 시", "instant", "11-26 11:00", "11-26 12:00", "hour"),
+    ("저녁 7시", "instant", "11-26 19:00", "11-26 20:00", "hour"),
+    ("밤 11시", "instant", "11-26 23:00", "11-27 00:00", "hour"),
+    ("새벽 2시", "instant", "11-26 02:00", "11-26 03:00", "hour"),
+    ("정오", "instant", "11-26 12:00", "11-26 13:00", "hour"),
+    ("자정", "instant", "11-27 00:00", "11-27 01:00", "hour"),
+    ("12월 3일", "instant", "12-03", "12-04", "day"),
+    ("3일", "instant", "12-03", "12-04", "day"),  # day 3 of this month has passed -> next month
+    ("28일", "instant", "11-28", "11-29", "day"),
+    ("2027년 1월 5일", "instant", "2027-01-05", "2027-01-06", "day"),
+    ("다음 달", "instant", "12-01", "2027-01-01", "month"),
+    ("이번 달", "instant", "11-01", "12-01", "month"),
+    ("이번 달 말", "interval", "11-16", "12-01", "day"),
+    ("월말", "interval", "11-16", "12-01", "day"),
+    ("연말", "interval", "07-01", "2027-01-01", "month"),
+    ("내년", "instant", "2027-01-01", "2028-01-01", "year"),
+    ("2026년 12월", "instant", "12-01", "2027-01-01", "month"),
+    ("3일 후", "instant", "11-29", "11-30", "day"),
+    ("5일 뒤", "instant", "12-01", "12-02", "day"),
+    ("2주 후", "instant", "12-10", "12-11", "day"),
+    ("한 달 후", "instant", "12-26", "12-27", "day"),
+    ("사흘 뒤", "instant", "11-29", "11-30", "day"),
+    ("두 시간 후", "instant", "11-26 12:00", "11-26 12:01", "minute"),
+    ("30분 뒤", "instant", "11-26 10:30", "11-26 10:31", "minute"),
+    ("오후 2시부터 4시까지", "interval", "11-26 14:00", "11-26 16:00", "hour"),
+    ("3시~5시", "interval", "11-26 15:00", "11-26 17:00", "hour"),
+    ("내일 오전 10시부터 12시까지", "interval", "11-27 10:00", "11-27 12:00", "hour"),
+    ("2시에서 4시 사이", "interval", "11-26 14:00", "11-26 16:00", "hour"),
+    ("금요일 오후 1시부터 2시 30분까지", "interval", "11-27 13:00", "11-27 14:30", "minute"),
+    ("금요일까지", "open-before", None, "11-28", "day"),
+    ("12월 3일까지", "open-before", None, "12-04", "day"),
+    ("오후 5시까지", "open-before", None, "11-26 17:00", "hour"),
+    ("내일부터", "open-after", "11-27", None, "day"),
+    ("오후 3시 이후", "open-after", "11-26 15:00", None, "hour"),
+    ("다음 주 이후", "open-after", "12-07", None, "week"),
+    ("12월 3일부터 5일까지", "interval", "12-03", "12-06", "day"),  # inclusive end
+    ("다음 달 4일부터 23일까지", "interval", "12-04", "12-24", "day"),
+    ("내일 회의는 오후 3시에 시작합니다", "instant", "11-27 15:00", "11-27 16:00", "hour"),
+    ("다음 주 월요일 아침 9시에 보자", "instant", "11-30 09:00", "11-30 10:00", "hour"),
+    ("오늘 오후 4시", "instant", "11-26 16:00", "11-26 17:00", "hour"),
+    ("10:30", "instant", "11-26 10:30", "11-26 10:31", "minute"),
+    ("15:00", "instant", "11-26 15:00", "11-26 16:00", "hour"),
+    ("12월 24일 오후 6시", "instant", "12-24 18:00", "12-24 19:00", "hour"),
+    ("지금", "instant", "11-26 10:00", "11-26 10:01", "minute"),
+    ("월요일부터", "open-after", "11-30", None, "day"),  # Korean 부터 looks forward
+    ("오후 3시부터 2시간 동안", "interval", "11-26 15:00", "11-26 17:00", "hour"),
+    ("다음 주 수요일 2시", "instant", "12-02 14:00", "12-02 15:00", "hour"),
+]
+
+EN_CASES = [
+    ("today", "instant", "11-26", "11-27", "day"),
+    ("tomorrow", "instant", "11-27", "11-28", "day"),
+    ("yesterday", "instant", "11-25", "11-26", "day"),
+    ("the day after tomorrow", "instant", "11-28", "11-29", "day"),
+    ("next Tuesday", "instant", "12-01", "12-02", "day"),  # the Tuesday of next week
+    ("this Friday", "instant", "11-27", "11-28", "day"),
+    ("last Friday", "instant", "11-20", "11-21", "day"),  # the Friday of last week
+    ("Friday", "instant", "11-27", "11-28", "day"),
+    ("on Thursday", "instant", "11-26", "11-27", "day"),
+    ("next week", "instant", "11-30", "12-07", "week"),
+    ("this week", "instant", "11-23", "11-30", "week"),
+    ("last week", "instant", "11-16", "11-23", "week"),
+    ("next month", "instant", "12-01", "2027-01-01", "month"),
+    ("in two weeks", "instant", "12-10", "12-11", "day"),
+    ("in 3 days", "instant", "11-29", "11-30", "day"),
+    ("10 days from now", "instant", "12-06", "12-07", "day"),
+    ("two weeks ago", "instant", "11-12", "11-13", "day"),
+    ("in 2 hours", "instant", "11-26 12:00", "11-26 12:01", "minute"),
+    ("in 90 minutes", "instant", "11-26 11:30", "11-26 11:31", "minute"),
+    ("end of the month", "interval", "11-16", "12-01", "day"),
+    ("end of the year", "interval", "07-01", "2027-01-01", "month"),
+    ("end of next week", "interval", "12-03", "12-07", "day"),
+    ("this morning", "interval", "11-26 08:00", "11-26 12:00", "hour"),
+    ("tomorrow afternoon", "interval", "11-27 12:00", "11-27 18:00", "hour"),
+    ("this evening", "interval", "11-26 18:00", "11-26 21:00", "hour"),
+    ("tonight", "interval", "11-26 20:00", "11-27 00:00", "hour"),
+    ("next Monday afternoon", "interval", "11-30 12:00", "11-30 18:00", "hour"),
+    ("noon", "instant", "11-26 12:00", "11-26 13:00", "hour"),
+    ("midnight", "instant", "11-27 00:00", "11-27 01:00", "hour"),
+    ("3pm", "instant", "11-26 15:00", "11-26 16:00", "hour"),
+    ("3:30 p.m.", "instant", "11-26 15:30", "11-26 15:31", "minute"),
+    ("15:00", "instant", "11-26 15:00", "11-26 16:00", "hour"),
+    ("at 3", "instant", "11-26 15:00", "11-26 16:00", "hour"),
+    ("at 9", "instant", "11-26 09:00", "11-26 10:00", "hour"),
+    ("12/3", "instant", "12-03", "12-04", "day"),
+    ("Dec 3rd", "instant", "12-03", "12-04", "day"),
+    ("3 December", "instant", "12-03", "12-04", "day"),
+    ("December 3, 2026", "instant", "12-03", "12-04", "day"),
+    ("December 3, 2027", "instant", "2027-12-03", "2027-12-04", "day"),
+    ("from 2 to 4pm", "interval", "11-26 14:00", "11-26 16:00", "hour"),
+    ("between 1 and 3", "interval", "11-26 13:00", "11-26 15:00", "hour"),
+    ("9am-11am", "interval", "11-26 09:00", "11-26 11:00", "hour"),
+    ("tomorrow from 10am to noon", "interval", "11-27 10:00", "11-27 12:00", "hour"),
+    ("from 2pm for 2 hours", "interval", "11-26 14:00", "11-26 16:00", "hour"),
+    ("by Friday", "open-before", None, "11-28", "day"),
+    ("before noon", "open-before", None, "11-26 12:00", "hour"),
+    ("after 5pm", "open-after", "11-26 17:00", None, "hour"),
+    ("until Dec 3", "open-before", None, "12-04", "day"),
+    ("since yesterday", "open-after", "11-25", None, "day"),
+    ("tomorrow at 3pm", "instant", "11-27 15:00", "11-27 16:00", "hour"),
+    ("the day after tomorrow at 9am", "instant", "11-28 09:00", "11-28 10:00", "hour"),
+    ("next Friday at 10:30am", "instant", "12-04 10:30", "12-04 10:31", "minute"),
+    ("Dec 3rd at 2pm", "instant", "12-03 14:00", "12-03 15:00", "hour"),
+    ("Let's meet tomorrow. How about 4pm?", "instant", "11-27 16:00", "11-27 17:00", "hour"),
+    ("now", "instant", "11-26 10:00", "11-26 10:01", "minute"),
+    ("since Monday", "open-after", "11-23", None, "day"),  # English since looks back
+    ("for 3 days from today", "interval", "11-26", "11-29", "day"),
+    ("a week starting tomorrow", "interval", "11-27", "12-04", "day"),
+    ("the first week of December", "instant", "11-30", "12-07", "week"),
+]
+
+
+@pytest.mark.parametrize("phrase,kind,start,end,grain", KO_CASES, ids=[c[0] for c in KO_CASES])
+def test_korean_phrases(phrase, kind, start, end, grain):
+    expr = resolve(phrase, NOW, SEOUL)
+    assert expr is not None, phrase
+    got = (expr.kind, expr.to_json()["start"], expr.to_json()["end"], expr.grain)
+    want = (kind, _d(start) if start else None, _d(end) if end else None, grain)
+    assert got == want, phrase
+
+
+@pytest.mark.parametrize("phrase,kind,start,end,grain", EN_CASES, ids=[c[0] for c in EN_CASES])
+def test_english_phrases(phrase, kind, start, end, grain):
+    expr = resolve(phrase, NOW, SEOUL)
+    assert expr is not None, phrase
+    got = (expr.kind, expr.to_json()["start"], expr.to_json()["end"], expr.grain)
+    want = (kind, _d(start) if start else None, _d(end) if end else None, grain)
+    assert got == want, phrase
+
+
+@pytest.mark.parametrize("text", [
+    "회의록을 정리해 주세요.", "좋은 아침입니다", "방에 사람이 세 명 있다", "이것은 예상보다 오래 걸릴 수 있다",
+    "Please summarize the meeting.", "This may take longer than expected.", "We have 21 coins.",
+    "Good morning everyone", "",
+])
+def test_no_time_gives_none(text):
+    assert resolve(text, NOW, SEOUL) is None
+    assert find_all(text, NOW, SEOUL) == []
+
+
+# ------------------------------------------------------------------------------- zones and DST
+NY = "America/New_York"
+
+
+def test_new_york_dst_end_day_is_25_hours():
+    now = datetime(2026, 10, 31, 10, 0, tzinfo=ZoneInfo(NY))  # US DST ends Sun 2026-11-01 02:00
+    expr = resolve("tomorrow", now, NY)
+    assert expr.start.isoformat() == "2026-11-01T00:00:00-04:00"
+    assert expr.end.isoformat() == "2026-11-02T00:00:00-05:00"
+    # same-zone aware datetimes subtract as wall time in Python; compare real elapsed seconds
+    assert expr.end.timestamp() - expr.start.timestamp() == 25 * 3600
+    morning = resolve("tomorrow at 9am", now, NY)
+    assert morning.start.isoformat() == "2026-11-01T09:00:00-05:00"
+
+
+def test_new_york_elapsed_time_crosses_fall_back():
+    now = datetime(2026, 11, 1, 0, 30, tzinfo=ZoneInfo(NY))  # 00:30 EDT
+    expr = resolve("in 3 hours", now, NY)
+    # three real hours later is 02:30 EST (the 01:00-02:00 hour happens twice)
+    assert expr.start.isoformat() == "2026-11-01T02:30:00-05:00"
+    assert expr.start.timestamp() - now.timestamp() == 3 * 3600
+
+
+def test_new_york_spring_forward_gap_moves_forward():
+    now = datetime(2027, 3, 13, 12, 0, tzinfo=ZoneInfo(NY))  # DST starts Sun 2027-03-14 02:00
+    expr = resolve("tomorrow at 2:30am", now, NY)
+    assert expr.start.isoformat() == "2027-03-14T03:30:00-04:00"
+
+
+def test_now_in_another_zone_is_converted():
+    now_utc = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)  # = 10:00 in Seoul
+    assert resolve("오늘", now_utc, SEOUL).start.isoformat() == "2026-11-26T00:00:00+09:00"
+    naive = datetime(2026, 11, 26, 23, 30)  # naive = wall time in the given zone
+    assert resolve("tomorrow", naive, NY).start.isoformat() == "2026-11-27T00:00:00-05:00"
+
+
+def test_invalid_time_zone_raises_input_error():
+    with pytest.raises(InputError) as err:
+        resolve("내일", NOW, "Mars/Olympus_Mons")
+    assert err.value.hint
+    with pytest.raises(InputError):
+        due_date("tomorrow", NOW, "")
+
+
+def test_invalid_language_raises_input_error():
+    with pytest.raises(InputError):
+        resolve("tomorrow", NOW, SEOUL, lang="fr")  # type: ignore[arg-type]
+
+
+def test_language_detection_and_forced_language():
+    assert detect_lang("다음 주 화요일") == "ko"
+    assert detect_lang("next Tuesday") == "en"
+    assert resolve("meeting 내일 3pm", NOW, SEOUL, lang="en").start.isoformat() == "2026-11-26T15:00:00+09:00"
+
+
+# ------------------------------------------------------------------------------- durations
+@pytest.mark.parametrize("text,seconds", [
+    ("한 시간", 3600), ("30분", 1800), ("an hour and a half", 5400), ("90 minutes", 5400),
+    ("1시간 반", 5400), ("두 시간", 7200), ("1시간 30분", 5400), ("2 hours and 15 minutes", 8100),
+    ("half an hour", 1800), ("하루", 86400), ("3 days", 3 * 86400), ("2주", 14 * 86400),
+    ("회의는 45분 정도 걸립니다", 2700), ("it takes 1.5 hours", 5400), ("세 시간 반", 12600),
+])
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["no duration here", "오후 3시 30분", "회의록"])
+def test_parse_duration_none(text):
+    assert parse_duration(text) is None
+
+
+# ------------------------------------------------------------------------------- due dates
+@pytest.mark.parametrize("phrase,due", [
+    ("by Friday", date(2026, 11, 27)),
+    ("금요일까지", date(2026, 11, 27)),
+    ("end of next week", date(2026, 12, 4)),  # Friday of next week
+    ("next Wednesday", date(2026, 12, 2)),
+    ("tomorrow", date(2026, 11, 27)),
+    ("12월 3일까지", date(2026, 12, 3)),
+    ("in two weeks", date(2026, 12, 10)),
+    ("월말까지", date(2026, 11, 30)),
+    ("end of the month", date(2026, 11, 30)),
+    ("다음 주까지", date(2026, 12, 4)),
+    ("next week", date(2026, 12, 4)),
+    ("연말", date(2026, 12, 31)),
+    ("by tomorrow 5pm", date(2026, 11, 27)),
+    ("다음 주 화요일 오후", date(2026, 12, 1)),
+])
+def test_due_date(phrase, due):
+    assert due_date(phrase, NOW, SEOUL) == due
+
+
+def test_due_date_none_without_time():
+    assert due_date("as soon as possible", NOW, SEOUL) is None
+
+
+# ------------------------------------------------------------------------------- find_all, JSON, batch
+def test_find_all_returns_each_expression_in_order():
+    found = find_all("내일 오후 3시 또는 금요일 오전", NOW, SEOUL)
+    assert [f.text for f in found] == ["내일 오후 3시", "금요일 오전"]
+    assert found[1].start.isoformat() == "2026-11-27T08:00:00+09:00"
+
+
+def test_to_json_shape():
+    expr = resolve("금요일까지", NOW, SEOUL)
+    assert isinstance(expr, TimeExpression)
+    assert expr.to_json() == {"text": "금요일까지", "kind": "open-before", "start": None,
+                              "end": "2026-11-28T00:00:00+09:00", "grain": "day"}
+
+
+def test_when_json_and_batch():
+    out = when_json("다음 주 화요일 오후", "2026-11-26T10:00:00+09:00", SEOUL, None)
+    assert out["start"] == "2026-12-01T12:00:00+09:00" and out["kind"] == "interval"
+    assert when_json("hello", "2026-11-26T10:00:00+09:00", SEOUL, "en") is None
+    lines = [
+        json.dumps({"text": "tomorrow at 3pm", "now": "2026-11-26T10:00:00-05:00", "timezone": NY, "lang": "en"}),
+        "",
+        json.dumps({"text": "회의록", "now": "2026-11-26T10:00:00+09:00", "timezone": SEOUL, "lang": None}),
+        json.dumps({"text": "모레", "now": "2026-11-26T10:00:00+09:00", "timezone": SEOUL}),
+    ]
+    results = [json.loads(x) for x in when_batch(lines)]
+    assert results[0]["start"] == "2026-11-27T15:00:00-05:00"
+    assert results[1] is None
+    assert results[2]["start"] == "2026-11-28T00:00:00+09:00"
+
+
+def test_when_json_bad_input():
+    with pytest.raises(InputError):
+        when_json("내일", "yesterday-ish", SEOUL, None)
+    with pytest.raises(InputError):
+        list(when_batch(["{not json"]))
+    with pytest.raises(InputError):
+        list(when_batch([json.dumps({"text": "내일"})]))
+
+
+def test_recognizers_convention_changes_only_documented_points():
+    # their afternoon is 12-16 and their "from A to B" date range ends at the start of B
+    aft = resolve("tomorrow afternoon", NOW, SEOUL, convention="recognizers")
+    assert (aft.start.hour, aft.end.hour) == (12, 16)
+    rng = resolve("12월 3일부터 5일까지", NOW, SEOUL, convention="recognizers")
+    assert rng.end.date() == date(2026, 12, 5)
+    assert resolve("오후 3시", NOW, SEOUL, convention="recognizers") == resolve("오후 3시", NOW, SEOUL)
+
+
+def test_eval_runs_on_a_slice_of_the_real_specs():
+    """The eval module reads the shared Recognizers-Text specs (skipped when the data is absent)."""
+    from core.settings import Settings
+    from evals import time as time_eval
+
+    folder = Settings().eval_data_dir() / "time" / "recognizers-text"
+    if not (folder / "Korean-DateTimeModel.json").exists():
+        pytest.skip("eval data not present")
+    res = time_eval.run(limit=40)
+    for lang in ("ko", "en"):
+        assert res[lang]["cases"] > 0
+        assert 0.0 <= res[lang]["result_accuracy"] <= 1.0
+        assert set(res[lang]["by_type"]) <= {"date", "daterange", "datetime", "datetimerange", "time",
+                                             "timerange", "duration", "set", "timezone"}
