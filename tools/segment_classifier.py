@@ -135,8 +135,6 @@ class SegmentClassifier:
 
         Class weights are balanced, so a label with fewer examples is not drowned out.
         """
-        from sklearn.linear_model import LogisticRegression
-
         texts = _check_texts(texts)
         labels = list(labels)
         if len(texts) != len(labels):
@@ -146,6 +144,8 @@ class SegmentClassifier:
             raise InputError(f"unknown segment label {unknown[0]!r}", hint=f"labels are {', '.join(LABELS)}")
         if len(set(labels)) < 2:
             raise InputError("the router needs examples of at least two labels", hint="add labelled segments")
+        from sklearn.linear_model import LogisticRegression  # imported here: it takes a second or two
+
         probe = cls(np.zeros((1, 1)), np.zeros(1), ["content"], embedder, use_cues=use_cues, cue_weight=cue_weight)
         features = probe._features(texts)
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
