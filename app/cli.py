@@ -175,30 +175,13 @@ def main() -> None:
     import importlib
 
     importlib.import_module("app.commands")  # registers the other commands
-
     try:
-        app(standalone_mode=False)
+        app()  # standalone: usage errors print themselves and exit 2, --help exits 0
     except MinutesError as e:
         err.print(f"[red]error:[/] {e}")
         if e.hint:
             err.print(f"[dim]hint: {e.hint}[/]")
         sys.exit(e.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err.print("interrupted: run the same command again to resume where it stopped")
         sys.exit(130)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            sys.exit(2 if isinstance(e, click.UsageError) else 1)
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
-        raise
-
-
-if __name__ == "__main__":
-    main()
