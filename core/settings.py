@@ -121,6 +121,7 @@ class APISettings(BaseModel):
     port: int = 8080
     token_env: str = "MINUTES_API_TOKEN"
     max_upload_mb: int = 512
+    workers: int = 1  # meetings processed at once (the local LLM serves one request at a time)
 
 
 class Settings(BaseSettings):

@@ -236,8 +236,8 @@ class FakeGoogleCalendar:
     def __init__(self, token: str = "test"):
         self.state = FakeState(token=token)
         self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-google-calendar",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-google-calendar", daemon=True)
 
     @property
     def url(self) -> str:

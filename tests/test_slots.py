@@ -186,3 +186,44 @@ def test_result_is_in_the_windows_zone():
 def test_bad_input_raises_input_error(call):
     with pytest.raises(InputError):
         call()
+
+
+def _brute_force(busy, duration, window_start, window_end, zones, step, hours=(9, 18)):
+    """Every step-aligned candidate checked one by one, the slow obvious way."""
+    tz = window_start.tzinfo
+    candidate = datetime.combine(window_start.date(), time(0), tz).astimezone(UTC)
+    found = []
+    while candidate + duration <= window_end.astimezone(UTC):
+        end = candidate + duration
+        ok = candidate >= window_start
+        for person, zone_name in zones.items():
+            zone = ZoneInfo(zone_name)
+            local = candidate.astimezone(zone)
+            day_start = datetime.combine(local.date(), time(hours[0]), zone)
+            day_end = datetime.combine(local.date(), time(hours[1]), zone)
+            ok = ok and local.weekday() < 5 and day_start <= candidate and end <= day_end
+            ok = ok and all(not (b.start < end and candidate < b.end) for b in busy.get(person, []))
+        if ok:
+            found.append((candidate, end))
+        candidate += step
+    return [(s.astimezone(tz), e.astimezone(tz)) for s, e in found]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sweep_matches_brute_force_over_the_autumn_dst_changes(seed):
+    rng = random.Random(seed)
+    zones = {"ann@x.com": "Europe/London", "bob@x.com": "America/New_York", "eva@x.com": "Europe/Berlin"}
+    window = (datetime(2026, 10, 21, 6, tzinfo=LONDON), datetime(2026, 11, 4, 12, tzinfo=LONDON))
+    busy = {}
+    for person, zone_name in zones.items():
+        spans = []
+        for _ in range(rng.randrange(5, 60)):
+            start = datetime(2026, 10, 19, tzinfo=UTC) + timedelta(minutes=5 * rng.randrange(17 * 24 * 12))
+            start = start.astimezone(ZoneInfo(rng.choice([zone_name, "UTC", "Asia/Seoul"])))
+            spans.append(Busy(start, start + timedelta(minutes=rng.choice([5, 30, 55, 60, 240, 1440]))))
+        busy[person] = spans
+    duration = timedelta(minutes=rng.choice([30, 45, 60, 90]))
+    step = timedelta(minutes=rng.choice([15, 30]))
+    expected = _brute_force(busy, duration, *window, zones, step)
+    got = find_slots(busy, duration, *window, attendee_zones=zones, step=step, limit=10_000)
+    assert expected and got == expected

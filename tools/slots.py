@@ -1,9 +1,9 @@
 """Find meeting slots everyone can attend: plain interval arithmetic, no model involved.
 
 A slot ``[s, s + duration)`` is offered when it lies inside the search window, inside every attendee's
-working hours on a working day *in that attendee's own zone*, and overlaps nobody's busy time. Times are
-handled as integer UTC seconds (busy starts rounded down, ends rounded up, so rounding never hides a
-conflict): per-attendee working-hour intervals are built day by day in the attendee's zone (so DST days
+working hours on a working day *in that attendee's own zone*, and overlaps nobody's busy time. Busy times
+are merged once (sorted by start, comparing the aware datetimes themselves), then everything is UTC
+seconds: per-attendee working-hour intervals are built day by day in the attendee's zone (so DST days
 are 23 or 25 hours long, as they are), intersected across attendees, and the union of all busy intervals
 (sorted and merged once) is swept out of them. Slot starts are aligned to ``step`` counted from midnight
 of the window's zone.
@@ -12,15 +12,18 @@ of the window's zone.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from operator import attrgetter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
 from tools.calendar.base import Busy
 
-Interval = tuple[int, int]  # [start, end) in UTC seconds
+Interval = tuple[float, float]  # [start, end) in UTC seconds
+_START = attrgetter("start")
+_START_END = attrgetter("start", "end")
 WorkingHours = tuple[time, time, str]  # (start, end, IANA zone); end <= start means it ends the next day
 
 
@@ -86,27 +89,42 @@ def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
     return out
 
 
-def _merged_busy(busy: Mapping[str, Iterable[Busy]], window: Interval) -> list[Interval]:
-    """The union of everyone's busy time overlapping ``window``, sorted and merged."""
-    raw: list[Interval] = []
-    lo_w, hi_w = window
-    for who, intervals in busy.items():
-        for b in intervals:
-            start, end = b.start, b.end
-            if start.tzinfo is None or end.tzinfo is None:
-                raise InputError(f"busy time of {who} has no time zone: {start!r}",
-                                 hint="calendar backends return aware datetimes; attach a zone")
-            s, e = math.floor(start.timestamp()), math.ceil(end.timestamp())
-            if e > lo_w and s < hi_w and e > s:
-                raw.append((s, e))
-    raw.sort()
-    merged: list[Interval] = []
-    for s, e in raw:
-        if merged and s <= merged[-1][1]:
-            if e > merged[-1][1]:
-                merged[-1] = (merged[-1][0], e)
+def _merged_busy(busy: Mapping[str, Iterable[Busy]], allowed: list[Interval]) -> list[Interval]:
+    """The union of everyone's busy time that overlaps the ``allowed`` intervals, sorted and merged, in
+    UTC seconds.
+
+    Busy times outside everyone's working hours are dropped first (one C-level bisection each), then the
+    rest are sorted and merged comparing the aware datetimes themselves (exact; a naive datetime fails
+    loudly); only the merged intervals, usually far fewer, are converted to seconds.
+    """
+    starts = [datetime.fromtimestamp(lo, timezone.utc) for lo, _ in allowed]
+    ends = [datetime.fromtimestamp(hi, timezone.utc) for _, hi in allowed]
+    if not allowed:
+        return []
+    first, last = starts[0], ends[-1]
+    try:
+        inside = [b for intervals in busy.values() for b in intervals
+                  if b.start < last and b.end > first and b.end > b.start
+                  and ends[bisect_left(starts, b.end) - 1] > b.start]
+    except TypeError as exc:  # comparing a naive datetime with an aware one
+        raise InputError("a busy time has no time zone",
+                         hint="calendar backends return aware datetimes; attach a zone") from exc
+    except AttributeError as exc:
+        raise InputError("busy times must be Busy(start, end) records") from exc
+    if not inside:
+        return []
+    inside.sort(key=_START)
+    merged: list[tuple[float, float]] = []
+    spans = map(_START_END, inside)
+    current_start, current_end = next(spans)
+    for start, end in spans:
+        if start <= current_end:
+            if end > current_end:
+                current_end = end
         else:
-            merged.append((s, e))
+            merged.append((current_start.timestamp(), current_end.timestamp()))
+            current_start, current_end = start, end
+    merged.append((current_start.timestamp(), current_end.timestamp()))
     return merged
 
 
@@ -174,7 +192,7 @@ def _free(busy, window_start, window_end, working_hours, attendee_zones, weekday
         allowed = hours if allowed is None else _intersect(allowed, hours)
         if not allowed:
             return []
-    return _subtract(allowed or [], _merged_busy(busy, window))
+    return _subtract(allowed or [], _merged_busy(busy, allowed or []))
 
 
 def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_start: datetime,
@@ -211,7 +229,7 @@ def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_s
     skip: float | None = None
     if preferred_start is not None:
         p = _aware(preferred_start, "preferred start").timestamp()
-        i = bisect_right(free, (math.floor(p), math.inf)) - 1
+        i = bisect_right(free, (p, math.inf)) - 1
         if i >= 0 and free[i][0] <= p and p + length <= free[i][1]:
             slots.append((preferred_start.astimezone(tz), datetime.fromtimestamp(p + length, tz)))
             skip = p

@@ -7,7 +7,8 @@ searching events in the window (recurrences expanded), because servers' free-bus
 Whose calendar is whose: an attendee's busy times are read from the calendar mapped to their email in
 ``calendar.caldav_attendee_calendars`` (email -> URL), else from the account's calendar whose display name
 is their email. Minutes-booked events they attend (ATTENDEE lines in the booking calendar) count too.
-An attendee with no calendar is *unknown* (:class:`UnknownCalendarsError`), never free.
+An attendee with no calendar is *unknown* (:class:`UnknownCalendarsError`), never free. All-day and
+floating times are read in the configured zone (``settings.timezone``).
 
 Events are stored with UID = event id at ``<calendar>/<id>.ics``; creation looks the UID up first and
 writes with ``If-None-Match: *``, so a repeated or racing booking returns the event already there.

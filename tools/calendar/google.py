@@ -88,7 +88,7 @@ def authorize(settings: Any, *, open_browser: bool = True, port: int = 0) -> Pat
 
 def load_credentials(settings: Any) -> Any:
     """The stored OAuth credentials, refreshed (and re-saved) when expired."""
-    from google.auth.exceptions import RefreshError
+    from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
     from google.oauth2.credentials import Credentials
 
@@ -105,6 +105,8 @@ def load_credentials(settings: Any) -> Any:
         except RefreshError as exc:
             raise CalendarError("Google token could not be refreshed",
                                 hint="run `minutes calendar authorize` again") from exc
+        except TransportError as exc:
+            raise CalendarError("Google token refresh failed: network error", hint="check the connection") from exc
         save_token(path, credentials)
     return credentials
 

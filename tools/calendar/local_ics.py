@@ -180,7 +180,7 @@ class LocalICSCalendar:
         self.directory = Path(directory)
         self.zone = _zone(timezone_name)
         self.clock = clock
-        self._cache: dict[Path, tuple[tuple[int, int], icalendar.Calendar, Any]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, int], icalendar.Calendar, Any]] = {}
 
     @classmethod
     def from_settings(cls, settings: Any, clock: Callable[[], datetime] = _utc_now) -> LocalICSCalendar:
@@ -225,7 +225,7 @@ class LocalICSCalendar:
             stat = path.stat()
         except FileNotFoundError:
             return None
-        key = (stat.st_mtime_ns, stat.st_size)
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a replaced file has a new inode
         cached = self._cache.get(path)
         if cached and cached[0] == key and not fresh:
             return cached[1]
