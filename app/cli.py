@@ -42,13 +42,14 @@ def process(
     meeting_date: Annotated[Optional[str], typer.Option(help="When the meeting took place, ISO 8601 (default: the file's modification time)")] = None,
     timezone: Annotated[Optional[str], typer.Option(help="IANA zone of the meeting (default: settings, else this machine's)")] = None,
     attendee: Annotated[list[str], typer.Option(help="NAME=EMAIL, repeatable: who can be invited")] = [],
+    speaker: Annotated[list[str], typer.Option(help="LABEL=NAME, repeatable: name a diarized speaker, e.g. SPEAKER_1=\"Alice Kim\"")] = [],
     book: Annotated[Optional[str], typer.Option(help="ask | auto | never (default ask: asks at a terminal, else only proposes)")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write minutes.md and minutes.json here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the meeting JSON on stdout and nothing else there")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Process again; bypass every cache")] = False,
 ):
     """Process one meeting: transcript, minutes, action items, and the follow-up booking."""
-    from graph.nodes.ingest import check_timezone, parse_attendees, prepare_input
+    from graph.nodes.ingest import check_timezone, parse_attendees, parse_speakers, prepare_input
     from graph.runner import default_meeting_date, open_runner
 
     cfg = settings(book=book, use_cache=False if no_cache else None)
@@ -56,7 +57,8 @@ def process(
     if not file.is_file():
         raise InputError(f"{file}: no such file", hint="check the path")
     inp = prepare_input(file, meeting_date=meeting_date or default_meeting_date(file, tz), timezone=tz, language=language,
-                        participants=parse_attendees(attendee), book=cfg.book, max_duration_s=cfg.asr.max_duration_s)
+                        participants=parse_attendees(attendee), book=cfg.book, max_duration_s=cfg.asr.max_duration_s,
+                        speaker_names=parse_speakers(speaker))
     from app.progress import Progress
 
     with Progress(enabled=not as_json or sys.stderr.isatty()) as progress, open_runner(cfg) as runner:

@@ -35,6 +35,7 @@ class MeetingInput(TypedDict, total=False):
     language: Literal["auto", "ko", "en"]
     participants: list[Participant]  # known names and emails (speakers are added automatically)
     book: Literal["ask", "auto", "never"]
+    speaker_names: dict[str, str]  # diarized label -> participant name, e.g. {"SPEAKER_1": "Alice Kim"}
     out_dir: str  # where minutes.md/minutes.json go; default <data dir>/meetings/<meeting id>
 
 

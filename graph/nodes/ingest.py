@@ -52,6 +52,17 @@ def parse_attendees(specs: list[str]) -> list[Participant]:
     return people
 
 
+def parse_speakers(specs: list[str]) -> dict[str, str]:
+    """``LABEL=NAME`` strings (``SPEAKER_1=Alice Kim``) -> {label: name}."""
+    mapping = {}
+    for spec in specs:
+        label, sep, name = spec.partition("=")
+        if not sep or not label.strip() or not name.strip():
+            raise InputError(f"speaker '{spec}' is not LABEL=NAME", hint='e.g. --speaker "SPEAKER_1=Alice Kim"')
+        mapping[label.strip()] = name.strip()
+    return mapping
+
+
 def content_id(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -65,7 +76,8 @@ def source_kind(path: Path) -> str:
 
 
 def prepare_input(source: str | Path, *, meeting_date: str | datetime, timezone: str, language: str = "auto",
-                  participants: list[Participant] | None = None, book: str = "ask", max_duration_s: float | None = None) -> MeetingInput:
+                  participants: list[Participant] | None = None, book: str = "ask", max_duration_s: float | None = None,
+                  speaker_names: dict[str, str] | None = None) -> MeetingInput:
     """Validate a processing request and return the graph's input. Raises InputError on bad input."""
     path = Path(source).expanduser()
     if not path.exists():
@@ -85,7 +97,8 @@ def prepare_input(source: str | Path, *, meeting_date: str | datetime, timezone:
 
         probe(path, max_duration_s=max_duration_s)
     return MeetingInput(source=str(path.resolve()), meeting_id=content_id(path), meeting_date=when.isoformat(),
-                        timezone=tz, language=language, participants=list(participants or []), book=book)
+                        timezone=tz, language=language, participants=list(participants or []), book=book,
+                        speaker_names=dict(speaker_names or {}))
 
 
 def ingest(state: MeetingState, runtime: Runtime[Context]) -> dict:

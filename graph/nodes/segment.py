@@ -6,6 +6,9 @@ minutes cite). Speakers are matched to the given attendees by name ("Alice" matc
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from langgraph.runtime import Runtime
 
 from core.meeting import Participant, Segment
@@ -59,10 +62,56 @@ def merge_participants(given: list[Participant], speakers: list[str]) -> list[Pa
     return people
 
 
+ANONYMOUS = re.compile(r"^(SPEAKER_\d+|Unknown)$")
+_SELF_INTRO = re.compile(r"\b(?:I'm|I am|this is|my name is)\s+([A-Z][a-z]+)|저는\s*([가-힣]{2,4})(?:입니다|이에요|예요)")
+
+
+def name_speakers(turns: list[Segment], people: list[Participant], given: dict[str, str] | None = None) -> dict[str, str]:
+    """Guess who the diarizer's anonymous speakers (SPEAKER_1…) are, from how people talk to each other.
+
+    Votes: a turn that opens by addressing someone ("Bob, can you…", "준호 씨, …") votes that the next
+    different speaker is that person; a self-introduction ("I'm Alice", "저는 김민지입니다") votes strongly.
+    Names are assigned greedily by votes; a single speaker left with a single name gets it. ``given``
+    (``--speaker SPEAKER_1="Alice Kim"``) always wins.
+    """
+    from tools.grounding import match_participant, mentioned_participants
+
+    mapping = dict(given or {})
+    anonymous = [s for s in dict.fromkeys(t["speaker"] for t in turns) if ANONYMOUS.match(s) and s not in mapping]
+    names = [p for p in people if p["name"] not in mapping.values() and not ANONYMOUS.match(p["name"])]
+    if not anonymous or not names:
+        return mapping
+    votes: Counter[tuple[str, str]] = Counter()
+    for i, turn in enumerate(turns):
+        head = turn["text"].split(",", 1)[0]
+        if "," in turn["text"] and len(head.split()) <= 3:
+            for name in mentioned_participants(head, names):
+                nxt = next((t for t in turns[i + 1 : i + 3] if t["speaker"] != turn["speaker"]), None)
+                if nxt is not None:
+                    votes[(nxt["speaker"], name)] += 1
+        for m in _SELF_INTRO.finditer(turn["text"]):
+            name = match_participant(m.group(1) or m.group(2), names)
+            if name:
+                votes[(turn["speaker"], name)] += 3
+    for (speaker, name), _ in votes.most_common():
+        if speaker in anonymous and speaker not in mapping and name not in mapping.values():
+            mapping[speaker] = name
+    left_speakers = [s for s in anonymous if s not in mapping]
+    left_names = [p["name"] for p in names if p["name"] not in mapping.values()]
+    if len(left_speakers) == 1 and len(left_names) == 1:
+        mapping[left_speakers[0]] = left_names[0]
+    return mapping
+
+
 def segment(state: MeetingState, runtime: Runtime[Context]) -> dict:
     turns = merge_turns(state.get("segments", []))
+    given = state.get("participants", [])
+    named = name_speakers(turns, given, state.get("speaker_names"))
+    for t in turns:
+        t["speaker"] = named.get(t["speaker"], t["speaker"])
+    turns = merge_turns(turns)  # neighbours may now be the same person
     speakers = list(dict.fromkeys(t["speaker"] for t in turns))
-    participants = merge_participants(state.get("participants", []), speakers)
+    participants = merge_participants(given, speakers)
     # Speakers renamed to the attendees' full names, so owners and invitations agree.
     rename = {s: p["name"] for s in speakers for p in participants if same_person(s, p["name"])}
     for t in turns:
