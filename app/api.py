@@ -252,15 +252,31 @@ class Health(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+_CHAT: dict[str, Any] = {}
+
+
 def default_chat(settings: Settings, question: str, thread_id: str) -> Iterable[Any]:
-    """The chat agent (graph/chat.py), imported when first asked."""
-    try:
-        from graph.chat import answer_stream
-    except ModuleNotFoundError as e:
-        if e.name not in ("graph.chat",):
-            raise
-        raise ApiError(503, "chat is not available in this installation (graph.chat is missing)") from None
-    return answer_stream(settings, question, thread_id)
+    """The chat assistant (graph/chat.py): answer text as tokens, tool steps as ``{"type": "tool"}`` events.
+
+    One context (models, memory) and one conversation checkpointer per data directory, made on first use.
+    """
+    from graph.builder import sqlite_checkpointer
+    from graph.chat import answer_stream
+    from graph.context import Context
+
+    key = str(settings.data_dir.resolve())
+    if key not in _CHAT:
+        _CHAT[key] = (Context.from_settings(settings), sqlite_checkpointer(settings.path("chat.sqlite")))
+    ctx, checkpointer = _CHAT[key]
+    streamed = False
+    for kind, text in answer_stream(ctx, question, thread_id, checkpointer):
+        if kind == "token":
+            streamed = True
+            yield text
+        elif kind == "tool":
+            yield {"type": "tool", "name": text}
+        elif kind == "final" and not streamed:
+            yield text
 
 
 def _chat_event(chunk: Any) -> tuple[str, dict]:
