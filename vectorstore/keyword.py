@@ -7,18 +7,23 @@ strong there. Tokens:
 - Latin words: lowercased ``[a-z0-9]`` runs (a small English stopword list is dropped);
 - numbers: kept ("20%" -> "20", "3분기" -> "3", "분기").
 
-The index lives in memory. Token lists are cached per document id, so after an upsert only the new
-documents are tokenized; the BM25 matrix itself is rebuilt from the cached tokens on the next search
-(``bm25s`` indexes tens of thousands of short documents in about a second).
+The index lives in memory and is updated incrementally. A ``bm25s`` matrix covers the documents
+present at its last build (the *base*); documents written since (the *delta*) are scored with the same
+Lucene BM25 formula in plain Python, and replaced or removed base documents are masked out. The base
+is rebuilt from cached token lists (nothing is re-tokenized) only when the delta grows past 5% of it
+(at least 512 documents), because a rebuild costs seconds at 50k documents (measured in
+benchmarks/memory.py) while scoring a small delta costs well under a millisecond.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -77,19 +82,25 @@ class KeywordDoc:
 
 
 class KeywordIndex:
-    """BM25 over documents keyed by id; filters are applied as a mask over the scores.
+    """BM25 over documents keyed by id; filters are applied as a predicate over metadata.
 
-    ``put``/``remove`` change the document set (tokenizing only new texts); the BM25 matrix is rebuilt
-    lazily on the next ``search``. Thread-safe.
+    ``put``/``remove`` change the document set, tokenizing only new texts; searches see every change at
+    once (see the module docstring for the base + delta scheme). Thread-safe.
     """
 
-    def __init__(self, k1: float = 1.5, b: float = 0.75):
+    def __init__(self, k1: float = 1.5, b: float = 0.75, min_rebuild: int = 512, rebuild_fraction: float = 0.05):
         self._k1, self._b = k1, b
+        self._min_rebuild, self._rebuild_fraction = min_rebuild, rebuild_fraction
         self._docs: dict[str, KeywordDoc] = {}
         self._lock = threading.RLock()
-        self._ids: list[str] = []
         self._bm25: Any = None
-        self._dirty = True
+        self._base_ids: list[str] = []
+        self._base_pos: dict[str, int] = {}
+        self._base_df = np.zeros(0, dtype=np.int64)
+        self._base_avgdl = 1.0
+        self._stale: set[int] = set()  # base positions replaced or removed since the build
+        self._delta: set[str] = set()  # live ids not (validly) in the base
+        self.rebuilds = 0
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -98,18 +109,21 @@ class KeywordIndex:
         with self._lock:
             return set(self._docs)
 
+    def doc(self, doc_id: str) -> KeywordDoc | None:
+        with self._lock:
+            return self._docs.get(doc_id)
+
     def put(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
         """Add or replace documents given as ``(id, text, metadata)``."""
         with self._lock:
             for doc_id, text, metadata in items:
                 old = self._docs.get(doc_id)
-                tokens = old.tokens if old is not None and old.text == text else tokenize(text)
-                self._docs[doc_id] = KeywordDoc(text, tokens, dict(metadata or {}))
-            self._dirty = True
-
-    def doc(self, doc_id: str) -> KeywordDoc | None:
-        with self._lock:
-            return self._docs.get(doc_id)
+                if old is not None and old.text == text:  # same words: only the metadata changes
+                    old.metadata = dict(metadata or {})
+                    continue
+                self._docs[doc_id] = KeywordDoc(text, tokenize(text), dict(metadata or {}))
+                self._invalidate(doc_id)
+                self._delta.add(doc_id)
 
     def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> None:
         with self._lock:
@@ -119,47 +133,103 @@ class KeywordIndex:
     def remove(self, doc_ids: Iterable[str]) -> None:
         with self._lock:
             for doc_id in doc_ids:
-                self._docs.pop(doc_id, None)
-            self._dirty = True
+                if self._docs.pop(doc_id, None) is not None:
+                    self._invalidate(doc_id)
+                    self._delta.discard(doc_id)
 
     def clear(self) -> None:
         with self._lock:
             self._docs.clear()
-            self._dirty = True
+            self._bm25, self._base_ids, self._base_pos = None, [], {}
+            self._stale.clear()
+            self._delta.clear()
 
-    def _build(self) -> None:
+    def _invalidate(self, doc_id: str) -> None:
+        pos = self._base_pos.get(doc_id)
+        if pos is not None:
+            self._stale.add(pos)
+
+    def _needs_rebuild(self) -> bool:
+        pending = len(self._delta) + len(self._stale)
+        if self._bm25 is None:
+            return pending > 0
+        return pending > max(self._min_rebuild, self._rebuild_fraction * len(self._base_ids))
+
+    def rebuild(self) -> None:
+        """Index every live document with bm25s (the delta becomes empty)."""
         import bm25s
 
-        self._ids = list(self._docs)
-        corpus = [self._docs[i].tokens for i in self._ids]
-        if corpus:
+        with self._lock:
+            ids = [i for i, d in self._docs.items() if d.tokens]
+            self._delta = set()
+            self._stale = set()
+            self._base_ids, self._base_pos = ids, {i: n for n, i in enumerate(ids)}
+            if not ids:
+                self._bm25 = None
+                return
+            vocab: dict[str, int] = {}
+            corpus = [[vocab.setdefault(t, len(vocab)) for t in self._docs[i].tokens] for i in ids]
             bm25 = bm25s.BM25(k1=self._k1, b=self._b)
-            bm25.index(corpus, show_progress=False)
+            bm25.index((corpus, vocab), show_progress=False)
             self._bm25 = bm25
-        else:
-            self._bm25 = None
-        self._dirty = False
+            self._base_df = np.diff(np.asarray(bm25.scores["indptr"], dtype=np.int64))
+            self._base_avgdl = float(np.mean([len(c) for c in corpus]))
+            self.rebuilds += 1
 
-    def search(self, query: str, k: int, accept: Any = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, accept: Callable[[dict[str, Any]], bool] | None = None) -> list[tuple[str, float]]:
         """The ``k`` best ``(id, bm25 score)`` pairs with a positive score, best first.
 
         ``accept(metadata) -> bool`` keeps only matching documents (the store's where-filter, in Python).
         """
-        tokens = tokenize(query)
+        terms = list(dict.fromkeys(tokenize(query)))
+        if not terms:
+            return []
         with self._lock:
-            if self._dirty:
-                self._build()
-            if self._bm25 is None or not tokens:
-                return []
-            known = [t for t in tokens if t in self._bm25.vocab_dict]
-            if not known:
-                return []
-            scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
-            candidates = np.flatnonzero(scores > 0)
-            if accept is not None and len(candidates):
-                keep = [i for i in candidates if accept(self._docs[self._ids[i]].metadata)]
-                candidates = np.asarray(keep, dtype=np.int64)
-            if not len(candidates):
-                return []
-            order = candidates[np.argsort(-scores[candidates], kind="stable")][:k]
-            return [(self._ids[i], float(scores[i])) for i in order]
+            if self._needs_rebuild():
+                self.rebuild()
+            base: Iterable[tuple[float, str]] = ()
+            if self._bm25 is not None:
+                vocab = self._bm25.vocab_dict
+                known = [t for t in terms if t in vocab]
+                if known:
+                    scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+                    if self._stale:
+                        scores[list(self._stale)] = 0.0
+                    hits = np.flatnonzero(scores > 0)
+                    if accept is None and len(hits) > k:  # only the top k can be returned
+                        hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+                    hits = hits[np.argsort(-scores[hits], kind="stable")]
+                    base = ((float(scores[i]), self._base_ids[i]) for i in hits)
+            delta = sorted(self._score_delta(terms), key=lambda x: -x[0]) if self._delta else []
+            out: list[tuple[str, float]] = []
+            for score, doc_id in heapq.merge(base, delta, key=lambda x: -x[0]):
+                if accept is None or accept(self._docs[doc_id].metadata):
+                    out.append((doc_id, score))
+                    if len(out) == k:
+                        break
+            return out
+
+    def _score_delta(self, terms: list[str]) -> list[tuple[float, str]]:
+        """Lucene BM25 of the delta documents, with document frequencies of base + delta."""
+        delta_docs = [(i, self._docs[i].tokens) for i in self._delta]
+        n_docs = len(self._base_ids) - len(self._stale) + len(delta_docs)
+        avgdl = self._base_avgdl if self._bm25 is not None else (
+            float(np.mean([len(t) for _, t in delta_docs])) or 1.0)
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        idf = {}
+        for term in terms:
+            df = sum(1 for _, toks in delta_docs if term in toks)
+            if term in vocab and vocab[term] < len(self._base_df):
+                df += int(self._base_df[vocab[term]])
+            if df:
+                idf[term] = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        out = []
+        for doc_id, toks in delta_docs:
+            score = 0.0
+            for term, w in idf.items():
+                tf = toks.count(term)
+                if tf:
+                    score += w * tf / (self._k1 * (1 - self._b + self._b * len(toks) / avgdl) + tf)
+            if score > 0:
+                out.append((score, doc_id))
+        return out

@@ -253,6 +253,11 @@ class MeetingStore:
                     if mem.mode == "server" else "check the data directory, or use a new memory.collection")
             raise MinutesError(f"cannot open meeting memory at {where}: {e}", hint=hint) from e
         self._owns_client = client is None
+        try:
+            self._check_embedding_model()
+        except MinutesError:
+            self.close()
+            raise
         self._keyword = KeywordIndex()
         self._keyword_loaded = False
         self._lock = threading.RLock()
@@ -260,6 +265,24 @@ class MeetingStore:
             self._max_batch = int(self._client.get_max_batch_size())
         except Exception:
             self._max_batch = 1000
+
+    def _check_embedding_model(self) -> None:
+        """A collection keeps the model it was built with (Chroma ignores a different function passed on
+        reopening); querying it with another model would return nonsense, so refuse."""
+        for col in (self._passages, self._records):
+            stored = (col.configuration or {}).get("embedding_function")
+            if stored is None or not hasattr(stored, "get_config"):
+                continue
+            try:
+                cfg = stored.get_config()
+            except Exception:
+                continue
+            want = self.embedding_function.get_config()
+            if (cfg.get("provider"), cfg.get("model")) != (want["provider"], want["model"]):
+                raise MinutesError(
+                    f"meeting memory '{col.name}' was built with embeddings {cfg.get('provider')}/{cfg.get('model')}, "
+                    f"but the settings ask for {want['provider']}/{want['model']}",
+                    hint="set the embeddings back, or choose a new memory.collection and re-process the meetings")
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -282,9 +305,19 @@ class MeetingStore:
 
     def upsert_meeting(self, meeting: Meeting) -> int:
         """Store ``meeting``, replacing whatever was stored under its meeting_id; returns passages stored."""
-        _check_meeting(meeting)
-        mid = meeting["meeting_id"]
-        passages = passages_of(meeting)
+        return self.upsert_meetings([meeting])
+
+    def upsert_meetings(self, meetings: list[Meeting]) -> int:
+        """Store many meetings in few Chroma calls (an import or re-index); each replaces its earlier
+        version. Returns the number of passages stored. Every meeting is checked before anything is written."""
+        meetings = list(meetings)
+        for meeting in meetings:
+            _check_meeting(meeting)
+        latest = {m["meeting_id"]: m for m in meetings}  # a meeting given twice: the last one wins
+        meetings = list(latest.values())
+        if not meetings:
+            return 0
+        passages = [p for m in meetings for p in passages_of(m)]
         ids = [p[0] for p in passages]
         texts = [p[1] for p in passages]
         with self._lock:
@@ -293,30 +326,37 @@ class MeetingStore:
                 j = i + self._max_batch
                 self._passages.upsert(ids=ids[i:j], documents=texts[i:j], metadatas=[p[2] for p in passages[i:j]],
                                       embeddings=embeddings[i:j])
-            stale = sorted(set(self._ids_of(mid)) - set(ids))
+            stale = sorted(set(self._ids_of(list(latest))) - set(ids))
             if stale:
                 self._passages.delete(ids=stale)
-            self._put_record(meeting)
+            self._put_records(meetings)
             if self._keyword_loaded:
                 self._keyword.remove(stale)
                 self._keyword.put(passages)
         return len(passages)
 
-    def _put_record(self, meeting: Meeting) -> None:
-        minutes = meeting.get("minutes") or {}
-        title = minutes.get("title") or meeting["meeting_id"]
-        day = _meeting_day(meeting["meeting_date"])
-        names = _participant_names(meeting)
-        vector = self.embedding_function([f"{title}\n{minutes.get('summary') or ''}"])
-        self._records.upsert(
-            ids=[meeting["meeting_id"]], documents=[json.dumps(meeting, ensure_ascii=False)], embeddings=vector,
-            metadatas=[_clean({"meeting_id": meeting["meeting_id"], "title": title, "date": day.isoformat(),
-                               "date_int": _date_int(day), "meeting_date": meeting["meeting_date"],
-                               "language": meeting.get("language") or "", "participants": names,
-                               "participant_keys": _name_keys(names)})])
+    def _put_records(self, meetings: list[Meeting]) -> None:
+        rows = []
+        for meeting in meetings:
+            minutes = meeting.get("minutes") or {}
+            title = minutes.get("title") or meeting["meeting_id"]
+            day = _meeting_day(meeting["meeting_date"])
+            names = _participant_names(meeting)
+            rows.append((meeting["meeting_id"], f"{title}\n{minutes.get('summary') or ''}",
+                         json.dumps(meeting, ensure_ascii=False),
+                         _clean({"meeting_id": meeting["meeting_id"], "title": title, "date": day.isoformat(),
+                                 "date_int": _date_int(day), "meeting_date": meeting["meeting_date"],
+                                 "language": meeting.get("language") or "", "participants": names,
+                                 "participant_keys": _name_keys(names)})))
+        vectors = self.embedding_function([r[1] for r in rows])
+        for i in range(0, len(rows), self._max_batch):
+            chunk = rows[i:i + self._max_batch]
+            self._records.upsert(ids=[r[0] for r in chunk], documents=[r[2] for r in chunk],
+                                 embeddings=vectors[i:i + self._max_batch], metadatas=[r[3] for r in chunk])
 
-    def _ids_of(self, meeting_id: str) -> list[str]:
-        return list(self._passages.get(where={"meeting_id": meeting_id}, include=[])["ids"])
+    def _ids_of(self, meeting_ids: str | list[str]) -> list[str]:
+        where = {"meeting_id": meeting_ids} if isinstance(meeting_ids, str) else {"meeting_id": {"$in": meeting_ids}}
+        return list(self._passages.get(where=where, include=[])["ids"])
 
     def forget(self, meeting_id: str) -> int:
         """Remove a meeting and all its passages; returns the number of passages removed (0: unknown id)."""
