@@ -46,6 +46,7 @@ GRID_S = 0.05  # resolution of the output timeline
 # Piper voice and its pitch-shifted copy's centroids).
 AUTO_DISTANCE_THRESHOLD = 0.36
 MAX_AUTO_SPEAKERS = 10
+MAX_CLUSTER_POINTS = 4000  # ~64 MB of pairwise distances
 MERGE_GAP_S = 1.0  # a pause this short between two turns of one voice joins them
 
 
@@ -110,7 +111,17 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def load_torch_legacy_state(path: Path) -> dict:
-    """Read a torch legacy-format checkpoint of plain tensors into nested dicts of numpy arrays."""
+    """Read a torch legacy-format checkpoint of plain tensors into nested dicts of numpy arrays.
+
+    Only dicts, tensors and float/int storages are built; any other object in the pickle is refused."""
+    try:
+        return _load_legacy(Path(path))
+    except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as e:
+        raise AssetError(f"cannot read voice encoder weights {path}: {e}",
+                         hint="reinstall resemblyzer==0.1.4 (--no-deps)") from None
+
+
+def _load_legacy(path: Path) -> dict:
     with open(path, "rb") as f:
         if pickle.load(f) != _LEGACY_MAGIC:
             raise AssetError(f"{path} is not a torch legacy checkpoint", hint="reinstall resemblyzer==0.1.4")
@@ -343,6 +354,14 @@ def cluster_embeddings(emb: np.ndarray, num_speakers: int | None = None,
         return np.zeros(0, int)
     if n == 1 or num_speakers == 1:
         return np.zeros(n, int)
+    if n > MAX_CLUSTER_POINTS:
+        # average linkage needs all pairwise distances: cluster an even subsample, then give every window
+        # the label of the nearest cluster centroid
+        pick = np.linspace(0, n - 1, MAX_CLUSTER_POINTS).round().astype(int)
+        sub = cluster_embeddings(emb[pick], num_speakers, distance_threshold)
+        centroids = np.stack([emb[pick][sub == c].mean(axis=0) for c in range(int(sub.max()) + 1)])
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+        return np.argmax(emb @ centroids.T, axis=1)
     if num_speakers:
         k = min(num_speakers, n)
         return AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(emb)

@@ -1,0 +1,454 @@
+"""Speech to segments: faster-whisper (local, the default) or an OpenAI-compatible transcription server,
+then speakers from diarization, with a persistent transcript cache.
+
+``transcribe(path, settings)`` returns a :class:`Transcript` whose segments are ``core.meeting.Segment`` dicts
+(ids ``s0001``…, speakers ``SPEAKER_1``…, no label yet). Steps:
+
+1. check the file (``tools.audio.probe``: missing, empty, not audio, no samples, too long → ``InputError``);
+2. look up the cache (namespace ``asr``; key: the audio's sha256, every ASR setting that changes the output, and
+   the forced language) — a hit returns without loading any model;
+3. decode once to 16 kHz mono; silence (no speech found by the VAD, or a near-zero signal) gives no segments
+   and a warning;
+4. language: forced (argument, else ``settings.language`` unless ``auto``), else detected on the first speech;
+   a detection outside {ko, en} or below ``asr.min_language_probability`` is reported in ``warnings`` and
+   ``asr.default_language`` is used instead (short clips are often misdetected);
+5. transcription (sequential ``WhisperModel.transcribe`` or ``BatchedInferencePipeline``; Silero VAD; word
+   timestamps), the progress callback driven by the segment generator in audio seconds;
+6. diarization (``tools.diarize``) when ``asr.diarize``: each word takes the speaker of the turn it overlaps most,
+   and a segment whose words change speaker (for more than a couple of words) is split there.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.cache import Cache, cache_key
+from core.errors import InputError, ModelError
+from core.meeting import Segment
+from core.settings import Settings
+from tools.asr_models import is_english_only, resolve_model
+from tools.audio import SAMPLE_RATE, AudioInfo, audio_sha256, load_audio, peak_dbfs, probe
+
+SUPPORTED_LANGUAGES = ("ko", "en")
+CACHE_NAMESPACE = "asr"
+_CACHE_VERSION = 1  # bump when the transcript format or post-processing changes
+SILENCE_PEAK_DBFS = -45.0  # without VAD: a recording whose loudest sample is below this holds no speech
+_LANGUAGE_NAMES = {"english": "en", "korean": "ko", "japanese": "ja", "chinese": "zh", "spanish": "es",
+                   "french": "fr", "german": "de"}
+
+ProgressFn = Callable[[float, float], None]
+
+
+@dataclass
+class Transcript:
+    """What was said, when and by whom. ``warnings`` explain anything a person should check."""
+
+    language: str
+    language_probability: float
+    duration_s: float
+    segments: list[Segment]
+    warnings: list[str] = field(default_factory=list)
+    cached: bool = False  # served from the transcript cache (not stored)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("cached")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, cached: bool = False) -> Transcript:
+        return cls(language=d["language"], language_probability=d["language_probability"],
+                   duration_s=d["duration_s"], segments=[Segment(**s) for s in d["segments"]],
+                   warnings=list(d.get("warnings", [])), cached=cached)
+
+
+@dataclass
+class _Word:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class _RawSegment:
+    start: float
+    end: float
+    text: str
+    words: list[_Word] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Model (loaded once per process per configuration)
+
+_models: dict[tuple, Any] = {}
+_models_lock = threading.Lock()
+
+
+def _load_model(model_path: str, device: str, compute_type: str, cpu_threads: int):
+    """Create a ``faster_whisper.WhisperModel`` (the only place a Whisper model is loaded)."""
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+    except Exception as e:  # ctranslate2 / hub errors: make them actionable
+        raise ModelError(f"could not load Whisper model '{model_path}': {str(e).splitlines()[0][:200]}",
+                         hint="asr.model accepts 'base', 'tiny.en', a faster-whisper model name (needs hub "
+                              "access) or a CTranslate2 model directory") from None
+
+
+def load_model(settings: Settings):
+    """The WhisperModel for ``settings.asr``, cached for the life of the process."""
+    asr = settings.asr
+    model_path = resolve_model(settings)
+    key = (model_path, asr.device, asr.compute_type, asr.cpu_threads)
+    with _models_lock:
+        if key not in _models:
+            _models[key] = _load_model(model_path, asr.device, asr.compute_type, asr.cpu_threads)
+        return _models[key]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public entry point
+
+
+def transcribe(path: Path, settings: Settings, *, language: str | None = None, progress: ProgressFn | None = None,
+               cache: Cache | None = None, metrics=None) -> Transcript:
+    """Transcribe the recording at ``path`` (see the module docstring). Raises ``InputError`` for bad input."""
+    path = Path(path)
+    info = probe(path, max_duration_s=settings.asr.max_duration_s)
+    forced = language or (settings.language if settings.language != "auto" else None)
+    if forced is not None:
+        forced = forced.strip().lower()
+        if not re.fullmatch(r"[a-z]{2,3}", forced):
+            raise InputError(f"unknown language '{forced}'", hint="use a language code: ko or en")
+        if is_english_only(settings) and settings.asr.provider == "local" and forced != "en":
+            raise InputError(f"the ASR model '{settings.asr.model}' is English-only and cannot transcribe '{forced}'",
+                             hint="use asr.model = \"base\" (multilingual) for Korean")
+
+    started = time.perf_counter()
+    if cache is None and settings.use_cache:
+        cache = Cache(settings.path("cache.db"))
+    key = cache_key(_CACHE_VERSION, audio_sha256(path), _output_settings(settings), forced) if cache else None
+    if cache is not None:
+        hit = cache.get(CACHE_NAMESPACE, key)
+        if hit is not None:
+            result = Transcript.from_dict(hit, cached=True)
+            _record_metrics(metrics, settings, time.perf_counter() - started, result.duration_s, cache_hit=True)
+            if progress:
+                progress(result.duration_s, result.duration_s)
+            return result
+
+    try:
+        if settings.asr.provider == "openai-compatible":
+            result = _transcribe_remote(path, info, settings, forced, progress)
+        else:
+            result = _transcribe_local(path, info, settings, forced, progress)
+    except Exception:
+        _record_metrics(metrics, settings, time.perf_counter() - started, info.duration_s, error=True)
+        raise
+    if cache is not None:
+        cache.put(CACHE_NAMESPACE, key, result.to_dict())
+    _record_metrics(metrics, settings, time.perf_counter() - started, result.duration_s)
+    return result
+
+
+def _output_settings(settings: Settings) -> dict[str, Any]:
+    """Every ASR setting that can change the transcript (the cache key's settings part)."""
+    a = settings.asr
+    d = {"provider": a.provider, "model": a.model, "beam_size": a.beam_size, "batched": a.batched, "vad": a.vad,
+         "word_timestamps": a.word_timestamps, "default_language": a.default_language,
+         "min_language_probability": a.min_language_probability, "diarize": a.diarize,
+         "num_speakers": a.num_speakers}
+    if a.provider == "openai-compatible":
+        d["base_url"] = a.base_url
+    else:
+        d["compute_type"] = a.compute_type
+        if a.batched:
+            d["batch_size"] = a.batch_size
+    return d
+
+
+def _record_metrics(metrics, settings: Settings, seconds: float, audio_s: float, *, cache_hit: bool = False,
+                    error: bool = False) -> None:
+    """The one place ASR work is reported to ``core.metrics`` (``Metrics`` or ``RunMeter``)."""
+    if metrics is None:
+        return
+    metrics.record("asr", settings.asr.model, seconds, 0, 0, cache_hit=cache_hit, error=error,
+                   audio_s=0.0 if cache_hit else audio_s)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Local: faster-whisper
+
+
+def _speech_regions(audio: np.ndarray) -> list[dict]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    return get_speech_timestamps(audio, VadOptions())
+
+
+def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
+                      progress: ProgressFn | None) -> Transcript:
+    asr = settings.asr
+    audio = load_audio(path, SAMPLE_RATE, info)
+    duration = len(audio) / SAMPLE_RATE
+    warnings: list[str] = []
+
+    regions = _speech_regions(audio) if asr.vad else None
+    if (regions is not None and not regions) or peak_dbfs(audio) < SILENCE_PEAK_DBFS:
+        if progress:
+            progress(duration, duration)
+        lang = forced or asr.default_language
+        return Transcript(lang, 1.0 if forced else 0.0, duration, [],
+                          [f"no speech found in {path.name}: the transcript is empty"])
+
+    model = load_model(settings)
+    if forced:
+        lang, prob = forced, 1.0
+    elif is_english_only(settings):
+        lang, prob = "en", 1.0
+    else:
+        lang, prob, warning = _detect_language(model, audio, regions, settings)
+        if warning:
+            warnings.append(warning)
+
+    raw = list(_run_whisper(model, audio, lang, settings, duration, progress))
+    if progress:
+        progress(duration, duration)
+
+    turns = None
+    if asr.diarize and raw:
+        from tools.diarize import diarize
+
+        turns = diarize(audio, SAMPLE_RATE, asr.num_speakers, step_s=0.4 if duration <= 1800 else 0.75)
+    segments = _to_segments(raw, turns)
+    if not segments:
+        warnings.append(f"no speech recognised in {path.name}: the transcript is empty")
+    return Transcript(lang, round(float(prob), 4), round(duration, 3), segments, warnings)
+
+
+def _detect_language(model, audio: np.ndarray, regions: list[dict] | None,
+                     settings: Settings) -> tuple[str, float, str | None]:
+    """Detected language on up to 60 s of speech; falls back to ``asr.default_language`` with a warning."""
+    asr = settings.asr
+    if regions:
+        limit = 60 * SAMPLE_RATE
+        parts, n = [], 0
+        for r in regions:
+            parts.append(audio[r["start"]:r["end"]])
+            n += r["end"] - r["start"]
+            if n >= limit:
+                break
+        speech = np.concatenate(parts)
+    else:
+        speech = audio
+    lang, prob, _ = model.detect_language(audio=speech, language_detection_segments=2)
+    if lang not in SUPPORTED_LANGUAGES or prob < asr.min_language_probability:
+        why = "not Korean or English" if lang not in SUPPORTED_LANGUAGES else "uncertain"
+        return asr.default_language, prob, (
+            f"language detected as '{lang}' (p={prob:.2f}, {why}); transcribed as '{asr.default_language}' "
+            f"(asr.default_language) — pass --language ko|en if that is wrong")
+    return lang, prob, None
+
+
+def _run_whisper(model, audio: np.ndarray, lang: str, settings: Settings, duration: float,
+                 progress: ProgressFn | None):
+    asr = settings.asr
+    if asr.batched:
+        from faster_whisper import BatchedInferencePipeline
+
+        kwargs: dict[str, Any] = {}
+        if not asr.vad:  # the batched pipeline needs clips when VAD is off: fixed 30 s windows
+            kwargs["clip_timestamps"] = [{"start": s, "end": min(s + 30.0, duration)}
+                                         for s in np.arange(0.0, duration, 30.0).tolist()]
+        segments, _ = BatchedInferencePipeline(model).transcribe(
+            audio, language=lang, beam_size=asr.beam_size, batch_size=asr.batch_size, vad_filter=asr.vad,
+            word_timestamps=asr.word_timestamps, **kwargs)
+    else:
+        segments, _ = model.transcribe(audio, language=lang, beam_size=asr.beam_size, vad_filter=asr.vad,
+                                       word_timestamps=asr.word_timestamps)
+    last_end = 0.0
+    for s in segments:
+        text = s.text.strip()
+        start = max(float(s.start), 0.0)
+        end = min(max(float(s.end), start), duration)
+        last_end = max(last_end, end)
+        if progress:
+            progress(min(last_end, duration), duration)
+        if not text:
+            continue
+        words = [_Word(float(w.start), float(w.end), w.word) for w in (s.words or [])]
+        yield _RawSegment(start, end, text, words)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Remote: an OpenAI-compatible /audio/transcriptions endpoint
+
+
+def _language_code(name: str | None) -> str:
+    name = (name or "").strip().lower()
+    return _LANGUAGE_NAMES.get(name, name)
+
+
+def _transcribe_remote(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
+                       progress: ProgressFn | None) -> Transcript:
+    import httpx
+
+    asr = settings.asr
+    if not asr.base_url:
+        raise InputError("asr.provider is 'openai-compatible' but asr.base_url is not set",
+                         hint="set asr.base_url, e.g. http://127.0.0.1:8000/v1 (MINUTES_ASR__BASE_URL)")
+    url = asr.base_url.rstrip("/") + "/audio/transcriptions"
+    headers = {}
+    api_key = os.environ.get(asr.api_key_env)
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    data: dict[str, Any] = {"model": asr.model, "response_format": "verbose_json",
+                            "timestamp_granularities[]": ["segment", "word"] if asr.word_timestamps else ["segment"]}
+    if forced:
+        data["language"] = forced
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    try:
+        with open(path, "rb") as f:
+            resp = httpx.post(url, data=data, files={"file": (path.name, f, mime)}, headers=headers,
+                              timeout=httpx.Timeout(max(600.0, info.duration_s), connect=10.0))
+    except httpx.HTTPError as e:
+        raise ModelError(f"transcription server {url} unreachable: {type(e).__name__}",
+                         hint="check asr.base_url and that the server is running") from None
+    if resp.status_code >= 400:
+        raise ModelError(f"transcription server {url} answered HTTP {resp.status_code}: {resp.text[:200]}",
+                         hint="check asr.model, asr.api_key_env and the server's logs")
+    try:
+        body = resp.json()
+        raw = [_RawSegment(float(s["start"]), float(s["end"]), str(s["text"]).strip())
+               for s in body.get("segments") or [] if str(s.get("text", "")).strip()]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ModelError(f"transcription server {url} returned no verbose_json segments ({type(e).__name__})",
+                         hint="the server must support response_format=verbose_json") from None
+    words = body.get("words") or []
+    for seg in raw:  # top-level words (OpenAI's shape) belong to the segment they fall in
+        seg.words = [_Word(float(w["start"]), float(w["end"]), " " + str(w["word"]).strip())
+                     for w in words if seg.start - 0.01 <= float(w["start"]) < seg.end + 0.01]
+    duration = float(body.get("duration") or info.duration_s)
+    if progress:
+        progress(duration, duration)
+
+    warnings: list[str] = []
+    if forced:
+        lang, prob = forced, 1.0
+    else:
+        lang, prob = _language_code(body.get("language")), 1.0
+        if lang not in SUPPORTED_LANGUAGES:
+            warnings.append(f"the server detected language '{lang}' (not Korean or English); labelled as "
+                            f"'{asr.default_language}' (asr.default_language) — pass --language ko|en if wrong")
+            lang = asr.default_language
+    turns = None
+    if asr.diarize and raw:
+        from tools.diarize import diarize
+
+        audio = load_audio(path, SAMPLE_RATE, info)
+        turns = diarize(audio, SAMPLE_RATE, asr.num_speakers, step_s=0.4 if duration <= 1800 else 0.75)
+    segments = _to_segments(raw, turns)
+    if not segments:
+        warnings.append(f"no speech recognised in {path.name}: the transcript is empty")
+    return Transcript(lang, prob, round(duration, 3), segments, warnings)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Speakers onto segments
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _speaker_at(start: float, end: float, turns) -> str | None:
+    """The speaker of the turn overlapping [start, end] most; else of the nearest turn within 1 s."""
+    best, best_ov = None, 0.0
+    for t in turns:
+        if t.start > end:
+            break
+        ov = _overlap(start, end, t.start, t.end)
+        if ov > best_ov:
+            best, best_ov = t.speaker, ov
+    if best is not None:
+        return best
+    mid = (start + end) / 2
+    near = min(turns, key=lambda t: min(abs(mid - t.start), abs(mid - t.end)), default=None)
+    if near is not None and min(abs(mid - near.start), abs(mid - near.end)) <= 1.0:
+        return near.speaker
+    return None
+
+
+def _split_by_speaker(seg: _RawSegment, turns, min_words: int = 3, min_s: float = 0.8) -> list[tuple[_RawSegment, str]]:
+    """Split a segment where its words change speaker; runs too short to trust join their neighbour."""
+    seg_speaker = _speaker_at(seg.start, seg.end, turns)
+    if not seg.words:
+        return [(seg, seg_speaker)]
+    labels = [_speaker_at(w.start, w.end, turns) or seg_speaker for w in seg.words]
+    runs: list[list] = []  # [speaker, first word index, last word index + 1]
+    for i, lab in enumerate(labels):
+        if runs and runs[-1][0] == lab:
+            runs[-1][2] = i + 1
+        else:
+            runs.append([lab, i, i + 1])
+
+    def weak(r) -> bool:
+        n = r[2] - r[1]
+        return n < min_words or seg.words[r[2] - 1].end - seg.words[r[1]].start < min_s
+
+    while len(runs) > 1 and any(weak(r) for r in runs):
+        j = min(range(len(runs)), key=lambda k: runs[k][2] - runs[k][1])
+        if j == 0:
+            runs[1][1] = runs[0][1]
+        else:
+            runs[j - 1][2] = runs[j][2]
+        del runs[j]
+        merged: list[list] = []
+        for r in runs:
+            if merged and merged[-1][0] == r[0]:
+                merged[-1][2] = r[2]
+            else:
+                merged.append(r)
+        runs = merged
+    if len(runs) == 1:
+        return [(seg, runs[0][0] if runs[0][0] is not None else seg_speaker)]
+    out = []
+    for lab, a, b in runs:
+        ws = seg.words[a:b]
+        text = "".join(w.text for w in ws).strip()
+        if text:
+            out.append((_RawSegment(ws[0].start, ws[-1].end, text, ws), lab))
+    return out
+
+
+def _to_segments(raw: list[_RawSegment], turns) -> list[Segment]:
+    pieces: list[tuple[_RawSegment, str | None]] = []
+    for seg in raw:
+        if turns:
+            pieces.extend(_split_by_speaker(seg, turns))
+        else:
+            pieces.append((seg, None))
+    names: dict[str, str] = {}
+    out: list[Segment] = []
+    last_start = 0.0
+    prev: str | None = None
+    for seg, spk in pieces:
+        spk = spk or prev  # no turn near this piece (VAD missed it): the previous speaker goes on
+        prev = spk
+        name = names.setdefault(spk or "?", f"SPEAKER_{len(names) + 1}")
+        start = max(round(seg.start, 2), last_start)
+        end = max(round(seg.end, 2), start)
+        last_start = start
+        out.append(Segment(id=f"s{len(out) + 1:04d}", start=start, end=end, speaker=name, text=seg.text, label=None))
+    return out
