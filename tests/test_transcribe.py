@@ -423,3 +423,21 @@ def test_cache_instance_is_used_and_metrics_recorded(tmp_path, settings):
     assert transcribe(quiet, settings, cache=cache, metrics=Recorder()).cached
     assert [(c[0], c[2]) for c in calls] == [("asr", False), ("asr", True)]
     assert calls[0][3] == pytest.approx(2.0, abs=0.05) and not settings.path("cache.db").exists()
+
+
+def test_long_audio_is_cut_into_blocks_at_quiet_points():
+    """Blocks of ~10 min cut at the quietest 100 ms near each boundary, covering every sample once."""
+    import numpy as np
+
+    from tools.transcribe import SAMPLE_RATE, block_bounds
+
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal(SAMPLE_RATE * 1500) * 0.3).astype(np.float32)  # 25 minutes of "speech"
+    quiet = 595 * SAMPLE_RATE
+    audio[quiet : quiet + SAMPLE_RATE // 5] = 0.0  # a pause 5 s before the first 10-minute mark
+    bounds = block_bounds(audio)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(audio)
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert quiet <= bounds[0][1] <= quiet + SAMPLE_RATE // 5  # cut inside the pause
+    assert len(bounds) == 3  # 25 min cut at ~9:55: two blocks of ~10 min, then the remaining ~5 min
+    assert block_bounds(audio[: SAMPLE_RATE * 60]) == [(0, SAMPLE_RATE * 60)]

@@ -191,10 +191,32 @@ def _record_metrics(metrics, settings: Settings, seconds: float, audio_s: float,
 # Local: faster-whisper
 
 
+BLOCK_S = 600.0  # long recordings are decoded block by block so memory stays flat as length grows
+_CUT_SEARCH_S = 8.0  # a block ends at the quietest 100 ms in its last seconds, not mid-word
+
+
+def block_bounds(audio: np.ndarray, block_s: float = BLOCK_S) -> list[tuple[int, int]]:
+    """[start, end) sample ranges of about ``block_s`` each, cut at the quietest moment near each boundary."""
+    n, block, frame = len(audio), int(block_s * SAMPLE_RATE), SAMPLE_RATE // 10
+    bounds, start = [], 0
+    while n - start > block + block // 4:
+        lo, hi = start + block - int(_CUT_SEARCH_S * SAMPLE_RATE), start + block
+        frames = audio[lo:hi][: (hi - lo) // frame * frame].reshape(-1, frame)
+        cut = lo + int(np.argmin((frames.astype(np.float64) ** 2).mean(axis=1))) * frame + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, n))
+    return bounds
+
+
 def _speech_regions(audio: np.ndarray) -> list[dict]:
+    """Speech regions (sample offsets) from the bundled Silero VAD, computed block by block."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    return get_speech_timestamps(audio, VadOptions())
+    regions = []
+    for lo, hi in block_bounds(audio):
+        regions += [{"start": r["start"] + lo, "end": r["end"] + lo} for r in get_speech_timestamps(audio[lo:hi], VadOptions())]
+    return regions
 
 
 def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
@@ -263,6 +285,17 @@ def _detect_language(model, audio: np.ndarray, regions: list[dict] | None,
 
 def _run_whisper(model, audio: np.ndarray, lang: str, settings: Settings, duration: float,
                  progress: ProgressFn | None):
+    """Whisper over the recording block by block (see ``block_bounds``), times shifted to the whole file."""
+    for lo, hi in block_bounds(audio):
+        offset = lo / SAMPLE_RATE
+        block_progress = (lambda done, _total, o=offset: progress(min(o + done, duration), duration)) if progress else None
+        for seg in _run_whisper_block(model, audio[lo:hi], lang, settings, (hi - lo) / SAMPLE_RATE, block_progress):
+            yield _RawSegment(seg.start + offset, seg.end + offset, seg.text,
+                              [_Word(w.start + offset, w.end + offset, w.text) for w in seg.words])
+
+
+def _run_whisper_block(model, audio: np.ndarray, lang: str, settings: Settings, duration: float,
+                       progress: ProgressFn | None):
     asr = settings.asr
     if asr.batched:
         from faster_whisper import BatchedInferencePipeline
