@@ -48,10 +48,8 @@ LLAMA_CPP_PYTHON_SDIST = "llama-cpp-python==0.3.36"
 _SDIST_DIR = "llama_cpp_python-0.3.36"
 
 # CMake flags: a static, CPU-only server with no network features and no web UI (the UI's build step
-# would otherwise try to download prebuilt assets). GGML_NATIVE stays ON (-march=native): the binary is
-# built on the machine that runs it, and without it x86 builds fall back to SSE-only kernels, several
-# times slower. The build stamp records the CPU flags so a models dir copied to another CPU rebuilds.
-CMAKE_FLAGS = (
+# would otherwise try to download prebuilt assets).
+_BASE_CMAKE_FLAGS = (
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=OFF",
     "-DLLAMA_CURL=OFF",
@@ -60,8 +58,46 @@ CMAKE_FLAGS = (
     "-DLLAMA_BUILD_EXAMPLES=OFF",
     "-DLLAMA_BUILD_UI=OFF",
     "-DLLAMA_USE_PREBUILT_UI=OFF",
-    "-DGGML_NATIVE=ON",
 )
+
+# x86 instruction sets, enabled one by one from /proc/cpuinfo instead of -march=native: -march=native
+# also turns on AMX on Sapphire Rapids class CPUs, and ggml's AMX kernels crash (SIGSEGV at ldtilecfg)
+# in VMs whose kernel does not grant the AMX tile state, as on the 2-core build machines here. Everything
+# else native gives (AVX2, AVX-512, VNNI, BF16) is kept: the binary is built on the machine that runs it,
+# and the build stamp records the CPU flags so a models dir copied to another CPU rebuilds.
+_X86_FEATURES = (
+    ("GGML_SSE42", ("sse4_2",)),
+    ("GGML_AVX", ("avx",)),
+    ("GGML_AVX2", ("avx2",)),
+    ("GGML_FMA", ("fma",)),
+    ("GGML_F16C", ("f16c",)),
+    ("GGML_BMI2", ("bmi2",)),
+    ("GGML_AVX_VNNI", ("avx_vnni",)),
+    ("GGML_AVX512", ("avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw")),
+    ("GGML_AVX512_VBMI", ("avx512vbmi",)),
+    ("GGML_AVX512_VNNI", ("avx512_vnni",)),
+    ("GGML_AVX512_BF16", ("avx512_bf16",)),
+)
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cmake_flags() -> tuple[str, ...]:
+    """The CMake flags for this machine (x86: explicit ISA flags, never AMX; elsewhere -march=native)."""
+    flags = _cpu_flags()
+    if platform.machine().lower() in ("x86_64", "amd64") and "avx2" in flags:
+        isa = tuple(f"-D{opt}={'ON' if all(f in flags for f in need) else 'OFF'}" for opt, need in _X86_FEATURES)
+        amx = ("-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF")
+        return (*_BASE_CMAKE_FLAGS, "-DGGML_NATIVE=OFF", *isa, *amx)
+    return (*_BASE_CMAKE_FLAGS, "-DGGML_NATIVE=ON")
 
 
 @dataclass(frozen=True)
@@ -155,20 +191,13 @@ def binary_path(settings: Settings) -> Path:
 
 
 def _cpu_signature() -> str:
-    """What -march=native depends on: the machine type and the CPU feature flags."""
-    flags = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("flags", "Features")):
-                flags = " ".join(sorted(line.split(":", 1)[1].split()))
-                break
-    except OSError:
-        pass
+    """What the ISA flags depend on: the machine type and the CPU feature flags."""
+    flags = " ".join(sorted(_cpu_flags()))
     return hashlib.sha256(f"{platform.machine()} {flags}".encode()).hexdigest()[:16]
 
 
 def _build_stamp() -> str:
-    return json.dumps({"source": LLAMA_CPP_PYTHON_SDIST, "flags": list(CMAKE_FLAGS), "cpu": _cpu_signature()})
+    return json.dumps({"source": LLAMA_CPP_PYTHON_SDIST, "flags": list(cmake_flags()), "cpu": _cpu_signature()})
 
 
 def binary_state(settings: Settings) -> str:
@@ -194,7 +223,8 @@ def _require_tools() -> None:
 def _run_logged(cmd: list[str], cwd: Path, logf, what: str, log_path: Path) -> None:
     logf.write(f"\n$ {' '.join(cmd)}\n")
     logf.flush()
-    r = subprocess.run(cmd, cwd=cwd, stdout=logf, stderr=subprocess.STDOUT)
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(cwd)}  # never look into an enclosing repository
+    r = subprocess.run(cmd, cwd=cwd, stdout=logf, stderr=subprocess.STDOUT, env=env)
     if r.returncode != 0:
         raise ModelError(f"llama-server build failed at {what} (exit {r.returncode})", hint=f"see {log_path}")
 
@@ -213,7 +243,9 @@ def ensure_binary(settings: Settings, *, jobs: int = 2, sdist: Path | None = Non
     target.parent.mkdir(parents=True, exist_ok=True)
     log_path = target.with_name("llama-server.build.log")
     log.info("building llama-server (one time, a few minutes); log: %s", log_path)
-    with tempfile.TemporaryDirectory(prefix="llama-build-", dir=target.parent) as tmp, open(log_path, "w") as logf:
+    # Build in the system temp dir, not under the models dir: that may sit inside a git work tree, and
+    # llama.cpp's CMake asks git for version info from the source's parent directories.
+    with tempfile.TemporaryDirectory(prefix="llama-build-") as tmp, open(log_path, "w") as logf:
         tmpd = Path(tmp)
         if sdist is None:
             _run_logged(
@@ -233,7 +265,7 @@ def ensure_binary(settings: Settings, *, jobs: int = 2, sdist: Path | None = Non
         src = tmpd / _SDIST_DIR / "vendor" / "llama.cpp"
         build = tmpd / "build"
         t0 = time.monotonic()
-        _run_logged(["cmake", "-S", str(src), "-B", str(build), *CMAKE_FLAGS], tmpd, logf, "cmake configure", log_path)
+        _run_logged(["cmake", "-S", str(src), "-B", str(build), *cmake_flags()], tmpd, logf, "cmake configure", log_path)
         _run_logged(
             ["cmake", "--build", str(build), "--target", "llama-server", "-j", str(jobs)],
             tmpd, logf, "compile", log_path,
@@ -488,3 +520,36 @@ def shared_server(settings: Settings, *, keep_alive: bool = False) -> LlamaServe
         elif keep_alive:
             srv.keep_alive = True
         return srv
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m core.llama_server build|model|status|stop``: setup steps for Makefile/CI."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m core.llama_server", description=_main.__doc__)
+    p.add_argument("action", choices=["build", "model", "status", "stop"])
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--sdist", type=Path, default=None, help="a local llama-cpp-python sdist instead of pip download")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    s = Settings()
+    try:
+        if a.action == "build":
+            print(ensure_binary(s, jobs=a.jobs, sdist=a.sdist))
+        elif a.action == "model":
+            print(ensure_model(s))
+        elif a.action == "status":
+            print(f"llama-server binary: {binary_state(s)} ({binary_path(s)})")
+            print(f"model {model_alias(s)}: {model_state(s)}")
+            srv = LlamaServer(s)
+            print(f"server on port {s.local_server.port}: {'running, ' + str(srv.served_model()) if srv.healthy() else 'not running'}")
+        else:
+            print("stopped" if stop_recorded_server(s) else "no server recorded in this data dir")
+    except (ModelError, InputError) as e:
+        print(f"error: {e}" + (f"\nhint: {e.hint}" if e.hint else ""), file=sys.stderr)
+        return e.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -289,7 +289,14 @@ class ModelHub:
         primary = self.stage_model(stage)
         fb = self.stage_model(stage, fallback=True)
         if start_server:
-            self._ready(primary)
+            try:
+                self._ready(primary)
+            except ModelError as e:
+                if fb is None:
+                    raise
+                log.warning("%s: %s unavailable (%s); using fallback %s", stage, primary.model_id, e, fb.model_id)
+                self.warnings.append(f"{stage}: fell back to {fb.model_id} ({_one_line(e, 120)})")
+                return self._ready(fb).model
         if fb is None:
             return primary.model
         if start_server and fb.local:

