@@ -82,6 +82,7 @@ def test_korean_transcript_end_to_end_with_fakes(settings):
     assert f["status"] == "booked"
     start = datetime.fromisoformat(f["start"])
     assert start.date().isoformat() == "2026-12-01" and 12 <= start.hour < 18  # next Tuesday afternoon
+    assert f["start"].endswith("+09:00")  # in the meeting's zone
     assert (datetime.fromisoformat(f["end"]) - start).total_seconds() == 3600
     assert sorted(f["attendees"]) == ["junho@example.com", "minji@example.com", "seoyeon@example.com"]
     out = json.loads(Path(m["outputs"]["json"]).read_text(encoding="utf-8"))

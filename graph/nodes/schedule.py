@@ -236,7 +236,9 @@ def book_proposal(proposal: dict, calendar, description: str = "") -> FollowUp:
                   end=datetime.fromisoformat(proposal["end"]), attendees=list(proposal["attendees"]),
                   description=description or f"Requested in the meeting: \"{proposal.get('request_text', '')}\"")
     created = calendar.create_event(event)
-    return _follow_up("booked", "booked", {**proposal, "start": created.start.isoformat(), "end": created.end.isoformat()},
+    zone = ZoneInfo(proposal.get("timezone") or "UTC")  # report times in the meeting's zone, whatever the backend returns
+    return _follow_up("booked", "booked", {**proposal, "start": created.start.astimezone(zone).isoformat(),
+                                           "end": created.end.astimezone(zone).isoformat()},
                       calendar=calendar.name, event_id=created.id)
 
 
