@@ -27,6 +27,7 @@ from graph.nodes.segment import same_person
 from graph.state import merge_stages
 
 DEFAULT_DURATION = timedelta(minutes=60)
+MIN_DURATION, MAX_DURATION = timedelta(minutes=10), timedelta(hours=8)  # outside this, a "duration" is misread
 SEARCH_AHEAD = timedelta(days=7)  # how far past the requested window alternatives are looked for
 _MEETING_WORDS = re.compile(r"\b(meet|meeting|call|catch up|sync|get together)\b|회의|미팅|만나|보죠|봅시다|봐요|모이", re.I)
 
@@ -117,7 +118,11 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     duration = None
     if draft.duration_phrase and _norm(draft.duration_phrase) in source:
         duration = parse_duration(draft.duration_phrase, lang)
-    duration = duration or parse_duration(segment["text"], lang) or DEFAULT_DURATION
+    if duration is None:  # read it from the line, minus the time phrase ("12월 8일" is a date, not 8 days)
+        rest = re.sub(re.escape(phrase), " ", segment["text"], flags=re.I)
+        duration = parse_duration(rest, lang)
+    if duration is None or not MIN_DURATION <= duration <= MAX_DURATION:
+        duration = DEFAULT_DURATION
     title = draft.title.strip() or ("후속 회의" if lang == "ko" else "Follow-up meeting")
     request = {"title": title[:120], "time_phrase": phrase, "duration_min": int(duration.total_seconds() // 60),
                "attendees": draft.attendees, "segment_id": segment["id"], "text": segment["text"]}
@@ -168,9 +173,10 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
         return {"proposal": None, "follow_up": _follow_up("failed", f"could not understand the time '{req['time_phrase']}'")}
     duration = timedelta(minutes=req["duration_min"])
     start, end = expr.start, expr.end or expr.start + duration
-    preferred = start if expr.grain in ("minute", "hour") and expr.kind == "instant" else None
-    if expr.grain in ("minute", "hour") and expr.kind == "instant":
-        end = max(end, start + duration)
+    preferred = None
+    if expr.grain in ("minute", "hour") and (expr.kind == "instant" or end - start <= duration):
+        # A clock time ("at 3pm", "3시에 한 시간"): that time first, else the nearest free time that day.
+        preferred = start
         start, end = start.replace(hour=0, minute=0), (start + timedelta(days=1)).replace(hour=0, minute=0)
     if end <= now:
         return {"proposal": None, "follow_up": _follow_up("failed", f"'{req['time_phrase']}' ({start:%Y-%m-%d %H:%M}) is in the past")}

@@ -1,0 +1,64 @@
+"""The scheduling subgraph alone (fake extraction model, real resolver, real local calendar, fixed clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.llm import ModelHub
+from graph.builder import build_scheduler
+from graph.context import Context
+from tests.fakes import constant, fake_model
+
+SEOUL = ZoneInfo("Asia/Seoul")
+PEOPLE = [{"name": "Alice", "email": "alice@example.com"}, {"name": "Bob", "email": "bob@example.com"}]
+
+
+def schedule(settings, text, request, busy_ics=None, lang="en"):
+    from tools.calendar import open_calendar
+
+    cal = open_calendar(settings)
+    d = settings.path("ics")
+    d.mkdir(parents=True, exist_ok=True)
+    for p in PEOPLE:
+        f = d / f"{p['email']}.ics"
+        f.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\n" + (busy_ics or {}).get(p["email"], "") + "END:VCALENDAR\n")
+        cal.import_ics(f, p["email"])
+    ctx = Context(settings=settings, models=ModelHub(settings, overrides={"scheduler": fake_model(constant(request))}),
+                  clock=lambda: datetime(2026, 11, 26, 11, tzinfo=SEOUL), calendar_factory=lambda: cal)
+    seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Alice", "text": text, "label": "scheduling"}
+    return build_scheduler().invoke({"meeting_id": "m-test", "meeting_date": "2026-11-26T10:00:00+09:00", "timezone": "Asia/Seoul",
+                                     "language": lang, "segments": [seg], "participants": PEOPLE, "book": "auto"}, context=ctx)["follow_up"]
+
+
+def event(uid, start, end):
+    return f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T000000Z\nDTSTART;TZID=Asia/Seoul:{start}\nDTEND;TZID=Asia/Seoul:{end}\nSUMMARY:busy\nEND:VEVENT\n"
+
+
+def test_a_date_is_not_read_as_a_duration(settings):
+    f = schedule(settings, "12월 8일 오전 11시에 다시 회의합시다", {"found": True, "title": "후속 회의", "time_phrase": "12월 8일 오전 11시"}, lang="ko")
+    assert f["status"] == "booked" and f["start"] == "2026-12-08T11:00:00+09:00" and f["end"] == "2026-12-08T12:00:00+09:00"
+
+
+def test_a_busy_clock_time_moves_to_the_nearest_free_time_that_day(settings):
+    busy = {"bob@example.com": event("b1@t", "20261130T090000", "20261130T093000")}
+    f = schedule(settings, "Let's meet Monday at 9 for an hour.",
+                 {"found": True, "title": "Sync", "time_phrase": "Monday at 9", "duration_phrase": "for an hour"}, busy)
+    assert f["status"] == "booked" and f["start"] == "2026-11-30T09:30:00+09:00" and f["end"] == "2026-11-30T10:30:00+09:00"
+
+
+def test_requested_time_is_kept_when_everyone_is_free_and_duration_is_read(settings):
+    f = schedule(settings, "Next Tuesday at 3pm, an hour and a half.",
+                 {"found": True, "title": "Review", "time_phrase": "Next Tuesday at 3pm", "duration_phrase": "an hour and a half"})
+    assert (f["start"], f["end"]) == ("2026-12-01T15:00:00+09:00", "2026-12-01T16:30:00+09:00")
+
+
+def test_a_time_the_model_invented_is_replaced_by_the_resolvers_reading(settings):
+    f = schedule(settings, "Let's meet again next Wednesday morning.",
+                 {"found": True, "title": "Again", "time_phrase": "tomorrow at 9"})
+    assert f["status"] == "booked" and f["start"].startswith("2026-12-02T")
+
+
+def test_a_request_in_the_past_is_refused(settings):
+    f = schedule(settings, "We should have met yesterday at 3pm.", {"found": True, "title": "Late", "time_phrase": "yesterday at 3pm"})
+    assert f["status"] == "failed" and "in the past" in f["reason"]
