@@ -359,17 +359,19 @@ def test_chat_default_is_graph_chat_imported_lazily(settings, monkeypatch):
 
     calls = []
 
-    def answer_stream(settings_, question, thread_id):
-        calls.append((settings_.data_dir, question, thread_id))
+    def answer_stream(ctx, question, thread_id, checkpointer):
+        calls.append((ctx.settings.data_dir, question, thread_id))
         if question == "bad":
             raise InputError("memory is empty", hint="process a meeting first")
-        yield "ok"
+        yield "tool", "search_meetings"
+        yield "final", "ok"
 
     monkeypatch.setitem(sys.modules, "graph.chat", types.SimpleNamespace(answer_stream=answer_stream))
     app = create_app(settings, fake_context_factory(), ui=False, token="")
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         with client.stream("POST", "/chat", json={"question": "q?"}) as r:
-            assert [e for e, _, _ in sse_events(r)] == ["token", "done"]
+            events = [(e, d) for e, d, _ in sse_events(r)]
+        assert [e for e, _ in events] == ["tool", "token", "done"] and events[1][1]["text"] == "ok"
         assert_clear_error(client.post("/chat", json={"question": "bad"}), 422, "memory is empty", "process a meeting")
     assert calls[0] == (settings.data_dir, "q?", "default")
 
