@@ -50,3 +50,24 @@ def test_similar_and_done():
     assert mentions_done("I fixed the login bug yesterday")
     assert mentions_done("로그인 버그는 다 고쳤어요")
     assert not mentions_done("I'll look at the login bug")
+
+
+def test_the_person_asking_is_not_the_owner():
+    ask = seg(9, "김민지", "준호 씨, 로그인 버그는 이번 주 금요일까지 고쳐 줄 수 있어요?")
+    reply = seg(10, "이준호", "네, 금요일까지 고쳐 놓을게요.")
+    people = PEOPLE + [{"name": "김민지", "email": None}]
+    assert resolve_owner("김민지", [ask, reply], people) == ("이준호", False)
+    assert resolve_owner("이준호", [ask, reply], people) == ("이준호", True)
+    assert resolve_owner(None, [ask], people) == ("이준호", True)  # addressed, no reply cited
+    en_ask, en_reply = seg(15, "Alice Kim", "Bob, can you fix the login bug by Friday?"), seg(16, "Bob Lee", "Sure. I'll have it done by Friday.")
+    assert resolve_owner("Alice Kim", [en_ask, en_reply], PEOPLE) == ("Bob Lee", False)
+
+
+def test_promises():
+    from tools.grounding import promises
+
+    for text in ["네, 금요일까지 고쳐 놓을게요.", "제가 할게요", "디자인을 공유하겠습니다.", "I'll send it tomorrow.", "I will update the plan",
+                 "내일까지 보내 드릴게요"]:
+        assert promises(text), text
+    for text in ["로그인 버그가 있어요.", "How many users does that affect?", "그렇게 하면 좋겠네요? 아니요", "Let's meet Tuesday."]:
+        assert not promises(text), text

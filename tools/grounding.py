@@ -74,24 +74,44 @@ def mentioned_participants(text: str, participants: list[Participant]) -> list[s
     return found
 
 
+_EN_PROMISE = re.compile(r"\bI'?ll\b|\bI will\b|\bI can do\b|\bI'm on it\b|\bleave it (?:to|with) me\b", re.I)
+
+
+def promises(text: str) -> bool:
+    """Whether the speaker commits to doing something: "I'll…", "할게요", "하겠습니다", "고쳐 놓을게요"."""
+    if _EN_PROMISE.search(text) or re.search(r"겠습니다|겠어요|하겠", text):
+        return True
+    for i, ch in enumerate(text[1:], 1):  # a verb stem ending in ㄹ before 게(요): 할게, 볼게, 놓을게, 드릴게
+        prev = text[i - 1]
+        if ch == "게" and "\uac00" <= prev <= "\ud7a3" and (ord(prev) - 0xAC00) % 28 == 8:
+            nxt = text[i + 1 : i + 2]
+            if nxt in ("", "요", ".", "!", ",", "~", " "):
+                return True
+    return False
+
+
 def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Participant]) -> tuple[str | None, bool]:
     """The action's owner as a participant's name, and whether the model's own choice (if any) stood.
 
-    "I"/"제가" resolve to the speaker of the first cited line. A named owner must speak in, or be named in,
-    a cited line; otherwise the owner is taken from who is addressed or who volunteers there, else None.
+    Evidence in the cited lines, strongest first: "I"/"제가" from the model means the speaker of the first
+    cited line; someone who promises to do it ("I'll…", "할게요"); someone addressed by name ("Bob, can
+    you…", "준호 씨, …") — the person asking is not the owner; finally a speaker of a cited line. A model's
+    owner with none of this evidence is replaced (or dropped to None).
     """
     if owner and owner.strip().lower() in _SELF and cited:
         return cited[0]["speaker"], True
     name = match_participant(owner, participants)
-    speakers = {s["speaker"] for s in cited}
-    addressed = [n for s in cited for n in mentioned_participants(s["text"], participants)]
-    if name and (name in speakers or name in addressed):
+    known = lambda n: match_participant(n, participants)  # noqa: E731
+    volunteers = list(dict.fromkeys(s["speaker"] for s in cited if promises(s["text"]) and known(s["speaker"])))
+    addressed = list(dict.fromkeys(n for s in cited for n in mentioned_participants(s["text"], participants)
+                                   if n != s["speaker"]))
+    for evidence in (volunteers, addressed):
+        if evidence:
+            if name in evidence:
+                return name, True
+            return known(evidence[0]), owner is None
+    if name and name in {s["speaker"] for s in cited}:
         return name, True
-    if addressed:
-        return addressed[0], owner is None
-    volunteer = next((s["speaker"] for s in cited if re.search(r"\bI'?ll\b|\bI will\b|할게|하겠습니다|할께|해 ?놓을게", s["text"], re.I)), None)
-    if volunteer and match_participant(volunteer, participants):
-        return volunteer, owner is None
     return None, owner is None
 
 
