@@ -149,7 +149,7 @@ def test_injection_invites_nobody_outside_the_meeting(settings, tmp_path):
     with open_runner(settings, ctx) as runner:
         m = runner.run(inp).meeting
     assert m["follow_up"]["status"] == "booked"
-    assert m["follow_up"]["attendees"] == ["alice@example.com"]
+    assert sorted(m["follow_up"]["attendees"]) == ["alice@example.com", "bob@example.com"]  # the meeting, nobody else
     assert sum("not a participant" in w for w in m["warnings"]) == 2
 
 

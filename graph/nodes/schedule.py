@@ -78,10 +78,22 @@ def _follow_up(status: str, reason: str, proposal: dict | None = None, **extra) 
                     reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []))
 
 
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions?|prompt|rules)\b|system prompt|\byou are (now )?an? (ai|assistant|bot)\b"
+    r"|지시(를|사항을|는)?\s*(모두\s*)?무시|프롬프트|명령을?\s*무시", re.I)
+
+
+def looks_like_injection(text: str) -> bool:
+    """A line addressed to the assistant rather than to the people in the meeting."""
+    return bool(_INJECTION.search(text))
+
+
 def request_candidates(segments: list[Segment]) -> list[Segment]:
-    """Segments the router labelled scheduling; if none, lines that talk about meeting and name a time."""
-    chosen = [s for s in segments if s.get("label") == "scheduling"]
-    return chosen or [s for s in segments if s.get("label") not in ("small_talk",) and _MEETING_WORDS.search(s["text"])
+    """Segments the router labelled scheduling (never lines that try to instruct the assistant); if none,
+    lines that talk about meeting and name a time."""
+    usable = [s for s in segments if not looks_like_injection(s["text"])]
+    chosen = [s for s in usable if s.get("label") == "scheduling"]
+    return chosen or [s for s in usable if s.get("label") not in ("small_talk",) and _MEETING_WORDS.search(s["text"])
                       and re.search(r"\d|next|tomorrow|monday|tuesday|wednesday|thursday|friday|다음|내일|모레|요일", s["text"], re.I)]
 
 
@@ -124,8 +136,12 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     if duration is None or not MIN_DURATION <= duration <= MAX_DURATION:
         duration = DEFAULT_DURATION
     title = draft.title.strip() or ("후속 회의" if lang == "ko" else "Follow-up meeting")
+    # A follow-up of the meeting invites everyone, unless the lines themselves name who should come: the
+    # model's list is kept only for names that appear in the text (speakers who merely agreed don't count).
+    said = _norm(" ".join(s["text"] for s in candidates))
+    named = [n for n in draft.attendees if n and (_norm(n) in said or "@" in n)]
     request = {"title": title[:120], "time_phrase": phrase, "duration_min": int(duration.total_seconds() // 60),
-               "attendees": draft.attendees, "segment_id": segment["id"], "text": segment["text"]}
+               "attendees": named, "segment_id": segment["id"], "text": segment["text"]}
     stats = {**ctx.models.stats().get("scheduler", {}), "seconds": round(time.perf_counter() - started, 2)}
     return {"request": request, "warnings": warnings, "stages": {"scheduler": stats}}
 
