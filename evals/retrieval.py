@@ -1,6 +1,6 @@
 """Retrieval quality of the meeting memory on AMI meetings (QMSum questions), vector vs hybrid vs keyword.
 
-Data: ``<eval data>/meetings/ami/*.json``. The meetings of the ``val`` split (``quick``: the first 2,
+Data: ``<eval data>/meetings/ami/*.json``. The meetings of the ``val`` split (``quick``: the first 4,
 ES2006a-d) are stored as the pipeline would store them: one segment passage per transcript turn
 (speaker = role), no minutes, so every hit is a stretch of transcript.
 
@@ -47,7 +47,7 @@ K_RECALL = 5
 K_MRR = 10
 MIN_SHARED = 2
 WINDOW = 8  # turns either side of an anchor turn that still belong to the discussion
-QUICK_MEETINGS = ("ES2006a", "ES2006b")
+QUICK_MEETINGS = ("ES2006a", "ES2006b", "ES2006c", "ES2006d")
 MODES = ("vector", "hybrid", "keyword")
 
 # (meeting, index into that meeting's QMSum queries, the question in Korean, written by hand)
@@ -202,7 +202,7 @@ def print_table(results: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Meeting memory retrieval eval on AMI (QMSum questions)")
-    ap.add_argument("--quick", action="store_true", help="index only ES2006a-b")
+    ap.add_argument("--quick", action="store_true", help="index only ES2006a-d")
     ap.add_argument("--eval-data", type=Path, default=None)
     ap.add_argument("--json", action="store_true", help="print the result dict as JSON too")
     args = ap.parse_args()

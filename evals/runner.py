@@ -164,7 +164,7 @@ def _stage_retrieval(settings: Settings, quick: bool) -> StageResult:
     head = {k: every[k] for k in _RETRIEVAL_HEADLINE if k in every}
     n = max((row.get("n", 0) for key, row in r.get("modes", {}).items() if key.endswith("/all")), default=0)
     return StageResult("retrieval", metrics=head or every, all_metrics=every,
-                       dataset=f"AMI {'ES2006a-b' if quick else 'val'} + QMSum questions ({r.get('meetings')} meetings, "
+                       dataset=f"AMI {'ES2006a-d' if quick else 'val'} + QMSum questions ({r.get('meetings')} meetings, "
                                f"{r.get('passages')} passages)",
                        size=n, seconds=round(time.perf_counter() - t0, 1), model=settings.embeddings.model,
                        details={"skipped": r.get("skipped"), "index_s": r.get("index_s")})
