@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from typing_extensions import TypedDict
 
-from core.meeting import FollowUp, MinutesRecord, Participant, Segment, StageStats
+from core.meeting import FollowUp, Meeting, MinutesRecord, Participant, Segment, StageStats
 
 
 def merge_stages(left: dict[str, StageStats] | None, right: dict[str, StageStats] | None) -> dict[str, StageStats]:
@@ -52,20 +52,7 @@ class MeetingState(MeetingInput, total=False):
     warnings: Annotated[list[str], operator.add]
 
 
-class MeetingOutput(TypedDict, total=False):
-    """What the graph returns: the meeting JSON's parts plus where the files were written."""
+class MeetingOutput(Meeting, total=False):
+    """What the graph returns: the meeting JSON (core/meeting.py ``Meeting``) plus where the files were written."""
 
-    meeting_id: str
-    source: str
-    language: str
-    language_probability: float | None
-    duration_s: float
-    meeting_date: str
-    timezone: str
-    participants: list[Participant]
-    segments: list[Segment]
-    minutes: MinutesRecord
-    follow_up: FollowUp
-    stages: dict[str, StageStats]
-    warnings: list[str]
     outputs: dict[str, str]
