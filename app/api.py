@@ -460,6 +460,9 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
                 if not events:
                     current = await run_in_threadpool(jobs.get, job.id)
                     if current is None or current.status in FINISHED:
+                        # The status may be written just before the final event: read once more, then end.
+                        for e in await run_in_threadpool(jobs.store.events_after, job.id, seq):
+                            yield _sse(e.type, {**e.data, "job_id": job.id}, e.seq)
                         return
                     if await request.is_disconnected():
                         return
