@@ -625,3 +625,19 @@ def _shift_year(dt: datetime, n: int) -> datetime:
         return dt.replace(year=dt.year + n)
     except ValueError:
         return dt.replace(year=dt.year + n, day=28)
+
+
+def week_span(ctx: Context, shift: int) -> Span:
+    """This week (shift 0), next week (1), last week (-1)…: Monday to Monday."""
+    s = week_start(ctx.today) + timedelta(weeks=shift)
+    return Span(s, s + timedelta(days=7), "week")
+
+
+def month_span(ctx: Context, shift: int) -> Span:
+    """This month (shift 0), next month (1)…: the 1st to the 1st."""
+    s = add_months(ctx.today.replace(day=1), shift)
+    return Span(s, add_months(s, 1), "month")
+
+
+def year_span(y: int) -> Span:
+    return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")

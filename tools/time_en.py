@@ -12,7 +12,7 @@ from typing import Callable
 
 from tools.time_core import (
     nth_week,
-    Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start,
+    Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start, week_span, month_span, year_span,
 )
 from tools.time_ko import _period_part as period_part, offset_window
 
@@ -181,18 +181,7 @@ def _weekday(m, ctx):
     return _dp(m, ref)
 
 
-def _week_span(ctx: Context, shift: int) -> Span:
-    s = week_start(ctx.today) + timedelta(weeks=shift)
-    return Span(s, s + timedelta(days=7), "week")
 
-
-def _month_span(ctx: Context, shift: int) -> Span:
-    s = add_months(ctx.today.replace(day=1), shift)
-    return Span(s, add_months(s, 1), "month")
-
-
-def _year(y: int) -> Span:
-    return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
 
 
 _PERIOD_MOD = r"(this|next|last|previous|past|current|coming|upcoming|the following|following|the)"
@@ -201,15 +190,15 @@ _PERIOD_MOD = r"(this|next|last|previous|past|current|coming|upcoming|the follow
 @rule(rf"\b(?:the\s+)?week\s+after\s+next\b|\b{_PERIOD_MOD}\s+(week|month|year)\b(?!\s*(?:'s|’s))")
 def _period(m, ctx):
     if m.group(0).lower().endswith("next") and "after" in m.group(0).lower():
-        return _dp(m, DateRef(span=_week_span(ctx, 2)))
+        return _dp(m, DateRef(span=week_span(ctx, 2)))
     shift = _shift(m.group(1))
     unit = m.group(2).lower()
     if unit == "week":
-        span = _week_span(ctx, shift)
+        span = week_span(ctx, shift)
     elif unit == "month":
-        span = _month_span(ctx, shift)
+        span = month_span(ctx, shift)
     else:
-        span = _year(ctx.today.year + shift)
+        span = year_span(ctx.today.year + shift)
     return _dp(m, DateRef(span=span))
 
 
@@ -230,7 +219,7 @@ def _period_part_rule(m, ctx):
     part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
     shift = _shift(m.group(2) or m.group(5))
     unit = (m.group(3) or m.group(6)).lower()
-    base = _week_span(ctx, shift) if unit == "week" else _month_span(ctx, shift) if unit == "month" else _year(ctx.today.year + shift)
+    base = week_span(ctx, shift) if unit == "week" else month_span(ctx, shift) if unit == "month" else year_span(ctx.today.year + shift)
     return _dp(m, DateRef(span=period_part(base, part)))
 
 
@@ -337,7 +326,7 @@ def _year_num(m, ctx):
     y = int(m.group(1))
     if re.search(r"\d\s*'?s$", m.group(0)):
         return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
-    return _dp(m, DateRef(span=_year(y)))
+    return _dp(m, DateRef(span=year_span(y)))
 
 
 @rule(r"\bthe\s+(?:day|month|year|week)\b")
@@ -345,7 +334,7 @@ def _the_period(m, ctx):
     unit = m.group(0).split()[-1].lower()
     if unit == "day":
         return _dp(m, _day(ctx, 0))
-    span = _week_span(ctx, 0) if unit == "week" else _month_span(ctx, 0) if unit == "month" else _year(ctx.today.year)
+    span = week_span(ctx, 0) if unit == "week" else month_span(ctx, 0) if unit == "month" else year_span(ctx.today.year)
     return _dp(m, DateRef(span=span))
 
 
@@ -577,9 +566,9 @@ def _year_range(m, ctx):
     a, b = int(m.group(1)), int(m.group(3))
     if b <= a:
         return []
-    return [Piece("date", m.start(1), m.end(1), DateRef(span=_year(a))),
+    return [Piece("date", m.start(1), m.end(1), DateRef(span=year_span(a))),
             Piece("conn", m.start(2), m.end(2), "to"),
-            Piece("date", m.start(3), m.end(3), DateRef(span=_year(b)))]
+            Piece("date", m.start(3), m.end(3), DateRef(span=year_span(b)))]
 
 
 @rule(r"\b(\d{1,2})(?:st|nd|rd|th)\s+century\b")
@@ -617,11 +606,11 @@ def _nth_in(m, ctx):
     n = None if nth == "last" else _NTH[nth]
     if m.group(3):
         shift = _shift(m.group(3))
-        span = _month_span(ctx, shift) if m.group(4).lower() == "month" else _year(ctx.today.year + shift)
+        span = month_span(ctx, shift) if m.group(4).lower() == "month" else year_span(ctx.today.year + shift)
     elif m.group(5):
         span = resolve_date_ref(DateRef(month=month_num(m.group(5)), year=int(m.group(6)) if m.group(6) else None), ctx.today)
     else:
-        span = _year(int(m.group(7)))
+        span = year_span(int(m.group(7)))
     assert span is not None
     first, last = span.start, span.end - timedelta(days=1)
     unit = m.group(2).lower()

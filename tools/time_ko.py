@@ -12,7 +12,7 @@ from typing import Callable
 from tools.time_core import (
     nth_week,
     Clock, Context, DateRef, Piece, Span, Window, add_months, valid_date,
-    week_start,
+    week_start, week_span, month_span, year_span,
 )
 
 # ------------------------------------------------------------------------------------------- numbers
@@ -108,18 +108,7 @@ def _period_part(base: Span, part: str) -> Span:
     return Span(s.replace(month=7), e, "month")
 
 
-def _week(ctx: Context, shift: int) -> Span:
-    s = week_start(ctx.today) + timedelta(weeks=shift)
-    return Span(s, s + timedelta(days=7), "week")
 
-
-def _month(ctx: Context, shift: int) -> Span:
-    s = add_months(ctx.today.replace(day=1), shift)
-    return Span(s, add_months(s, 1), "month")
-
-
-def _year(y: int) -> Span:
-    return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
 
 
 # --------------------------------------------------------------------------------------------- rules
@@ -187,7 +176,7 @@ def _weekday(m, ctx):
 @rule(r"(?<![가-힣])(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일|간|\s*동안)")
 def _week_rel(m, ctx):
     shift = SHIFT_WORDS[m.group(1)]
-    span = _week(ctx, shift)
+    span = week_span(ctx, shift)
     if m.group(2):
         if m.group(2) == "말" and m.group(0).replace(" ", "").endswith("주말"):
             s = span.start + timedelta(days=5)
@@ -199,7 +188,7 @@ def _week_rel(m, ctx):
 
 @rule(r"(?<![가-힣])주\s*(초반|초|중반|후반)")
 def _this_week_part(m, ctx):
-    return _dp(m, DateRef(span=_period_part(_week(ctx, 0), m.group(1))))
+    return _dp(m, DateRef(span=_period_part(week_span(ctx, 0), m.group(1))))
 
 
 @rule(r"(?<![가-힣])주말")
@@ -211,10 +200,10 @@ def _weekend(m, ctx):
 @rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말))?|이달(?:\s*(초반|초|중순|중반|후반|말))?|(?<![가-힣])(월초|월말|월중)")
 def _month_rel(m, ctx):
     if m.group(4):
-        return _dp(m, DateRef(span=_period_part(_month(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
+        return _dp(m, DateRef(span=_period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
     word = m.group(1) or "이"
     part = m.group(2) or m.group(3)
-    span = _month(ctx, SHIFT_WORDS[word])
+    span = month_span(ctx, SHIFT_WORDS[word])
     if part:
         span = _period_part(span, part)
     return _dp(m, DateRef(span=span))
@@ -250,13 +239,13 @@ def _decade(m, ctx):
 @rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
 def _year_rule(m, ctx):
     if m.group(5):
-        span = _period_part(_year(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
+        span = _period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
         return _dp(m, DateRef(span=span))
     y = int(m.group(1)) if m.group(1) else _year_word(m.group(3), ctx)
     assert y is not None
     if not 1000 <= y <= 2999:
         return []
-    span = _year(y)
+    span = year_span(y)
     part = m.group(2) or m.group(4)
     if part:
         span = _period_part(span, part)
