@@ -15,8 +15,12 @@ from ``find_durations``) matches any of its alternative values:
 * datetimerange         -> our [start, end) == [S, E), ``23:59:59`` -> next midnight
 * time ``T``            -> our start's clock time == T
 * timerange ``(S, E)``  -> our start's / end's clock times == S / E (None == None)
+* a range given only as a ``value`` (approximate: "around 1pm", "10시쯤") -> scored as that point
+  (date, datetime or time) above; a ``not resolved`` value never matches
 * duration ``n`` s      -> a duration in the input of n seconds (months = 30 days, years = 365 days)
-* set (recurrences), timezone -> not supported by the resolver: always missed, reported as such.
+* set (recurrence)      -> a recurrence from ``tools.time_recurrence.find_recurrences`` whose TIMEX3-style
+  ``timex`` equals the gold ``timex`` exactly (``P1W``, ``XXXX-WXX-1T16``, ``T15``, ``XXXX-XX-19``)
+* timezone -> not supported by the resolver: always missed, reported as such.
 
 A case is right when all its gold results are found; a case with no gold result is right when we find
 nothing. ``run`` returns per language: case and result accuracy, accuracy by type, the number of cases
@@ -32,10 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+from tools.time_recurrence import find_recurrences
 from tools.time_resolver import TimeExpression, find_all, find_durations
 
 FILES = {"ko": "Korean-DateTimeModel.json", "en": "English-DateTimeModel.json"}
-UNSUPPORTED_TYPES = {"set", "timezone"}
+UNSUPPORTED_TYPES = {"timezone"}
 
 
 def _dt(s: str | None) -> datetime | None:
@@ -66,9 +71,14 @@ def value_matches(v: dict, e: TimeExpression) -> bool:
         if typ == "date":
             d = _dt(v["value"])
             return s == d and en == d + timedelta(days=1)
+        if typ in ("daterange", "datetimerange", "timerange") and "start" not in v and "end" not in v:
+            # an approximate point ("around 1pm", "내일 오전 10시쯤"): its value, read as a point of that grain
+            raw = v.get("value", "")
+            point = {"daterange": "date", "datetimerange": "datetime", "timerange": "time"}[typ]
+            if typ == "daterange" and " " in raw.strip():
+                point = "datetime"
+            return value_matches({"type": point, "value": raw}, e)
         if typ in ("daterange", "datetimerange"):
-            if "start" not in v and "end" not in v:
-                return False
             return s == _dt(v.get("start")) and en == _dt(v.get("end"))
         if typ == "datetime":
             raw = v["value"].strip()
@@ -104,6 +114,7 @@ def evaluate_language(cases: list[dict], lang: str, limit: int | None = None) ->
         text = case["Input"]
         exprs = find_all(text, now, "UTC", lang, convention="recognizers")
         durations = [d.total_seconds() for d in find_durations(text, lang)]
+        recurrences = {r.timex for r in find_recurrences(text, lang)}
         gold = case.get("Results") or []
         n_cases += 1
         if not gold:
@@ -125,6 +136,8 @@ def evaluate_language(cases: list[dict], lang: str, limit: int | None = None) ->
             if typ == "duration":
                 ok = any(abs(dur - float(v.get("value", "nan"))) < 1e-6 for v in values for dur in durations
                          if _is_num(v.get("value")))
+            elif typ == "set":
+                ok = any(v.get("timex") in recurrences for v in values)
             elif typ in UNSUPPORTED_TYPES:
                 ok = False
             else:
@@ -141,7 +154,8 @@ def evaluate_language(cases: list[dict], lang: str, limit: int | None = None) ->
                              "gold": [(r.get("Text"), [(v.get("type"), v.get("value") or (v.get("start"), v.get("end")))
                                                        for v in (r.get("Resolution") or {}).get("values") or []])
                                       for r in gold],
-                             "ours": [x.to_json() for x in exprs], "durations": durations})
+                             "ours": [x.to_json() for x in exprs], "durations": durations,
+                             "recurrences": sorted(recurrences)})
     in_scope_total = sum(c for t, c in by_type_total.items() if t not in UNSUPPORTED_TYPES)
     in_scope_ok = sum(c for t, c in by_type_ok.items() if t not in UNSUPPORTED_TYPES)
     return {

@@ -177,6 +177,57 @@ EN_CASES = [
     ("the first week of December", "instant", "11-30", "12-07", "week"),
 ]
 
+# Rule groups added for the Recognizers-Text eval, in the product convention (NOW: Thu 2026-11-26 10:00).
+KO_CASES += [
+    ("크리스마스", "instant", "12-25", "12-26", "day"),  # fixed-date holidays: the next one
+    ("올해 크리스마스 이브", "instant", "12-24", "12-25", "day"),
+    ("한글날 전에", "open-before", None, "2027-10-09", "day"),
+    ("내일로부터 3일 후", "instant", "11-30", "12-01", "day"),  # n units from an anchor
+    ("지금부터 3분 있다", "instant", "11-26 10:03", "11-26 10:04", "minute"),
+    ("영업일 기준 앞으로 나흘", "interval", "11-27", "12-03", "day"),  # working days: Fri, Mon-Wed
+    ("올해 현재까지", "interval", "01-01", "11-26", "day"),
+    ("오늘 늦게", "interval", "11-26 12:00", "11-27 00:00", "hour"),
+    ("오늘 중간에", "interval", "11-26 10:00", "11-26 14:00", "hour"),
+    ("오후 5에서 6시까지", "interval", "11-26 17:00", "11-26 18:00", "hour"),
+    ("그해 말", "interval", "07-01", "2027-01-01", "month"),
+    ("일주일 안에", "instant", "12-03", "12-04", "day"),
+]
+EN_CASES += [
+    ("Christmas Eve", "instant", "12-24", "12-25", "day"),  # holidays, fixed and computed
+    ("next Easter", "instant", "2027-03-28", "2027-03-29", "day"),
+    ("Thanksgiving 2026", "instant", "11-26", "11-27", "day"),
+    ("before New Year", "open-before", None, "2027-01-01", "day"),
+    ("3 days after Christmas", "instant", "12-28", "12-29", "day"),  # n units before/after X
+    ("2 weeks before Christmas", "instant", "12-11", "12-12", "day"),
+    ("two months after next Friday", "instant", "2027-02-04", "2027-02-05", "day"),
+    ("Monday two weeks from now", "instant", "12-07", "12-08", "day"),
+    ("more than 2 weeks after today", "open-after", "12-10", None, "day"),
+    ("less than 3 days after tomorrow", "interval", "11-27", "11-30", "day"),
+    ("in half an hour", "instant", "11-26 10:30", "11-26 10:31", "minute"),
+    ("next 4 business days", "interval", "11-27", "12-03", "day"),
+    ("year to date", "interval", "01-01", "11-26", "day"),
+    ("05-Aug-2016", "instant", "2016-08-05", "2016-08-06", "day"),  # more numeric date forms
+    ("2019/aug/01", "instant", "2019-08-01", "2019-08-02", "day"),
+    ("20161016", "instant", "2016-10-16", "2016-10-17", "day"),
+    ("23.04.2022", "instant", "2022-04-23", "2022-04-24", "day"),
+    ("from 10/1/2018-10/7/2018", "interval", "2018-10-01", "2018-10-08", "day"),
+    ("Nov-Feb 2017", "interval", "2016-11-01", "2017-03-01", "month"),
+    ("the day before", "instant", "11-25", "11-26", "day"),
+    ("the same month", "instant", "11-01", "12-01", "month"),
+    ("next fortnight", "interval", "12-07", "12-21", "day"),  # fortnights count from this Monday
+    ("in a fortnight", "instant", "12-10", "12-11", "day"),
+    ("at present", "instant", "11-26 10:00", "11-26 10:01", "minute"),
+    ("the 15th day of next month", "instant", "12-15", "12-16", "day"),
+    ("next workweek", "interval", "11-30", "12-05", "day"),
+    ("the next 2 quarters", "interval", "2027-01-01", "2027-07-01", "month"),
+    ("end of 2000", "interval", "2000-07-01", "2001-01-01", "month"),
+    ("before the end of December", "open-before", None, "2027-01-01", "month"),
+    ("after the beginning of March", "open-after", "2027-03-01", None, "month"),
+    ("later in today", "interval", "11-26 12:00", "11-27 00:00", "hour"),
+    ("the week beginning February 4", "instant", "2027-02-01", "2027-02-08", "week"),
+    ("Thursdays at 17.30", "instant", "11-26 17:30", "11-26 17:31", "minute"),
+]
+
 
 @pytest.mark.parametrize("phrase,kind,start,end,grain", KO_CASES, ids=[c[0] for c in KO_CASES])
 def test_korean_phrases(phrase, kind, start, end, grain):
@@ -199,7 +250,7 @@ def test_english_phrases(phrase, kind, start, end, grain):
 @pytest.mark.parametrize("text", [
     "회의록을 정리해 주세요.", "좋은 아침입니다", "방에 사람이 세 명 있다", "이것은 예상보다 오래 걸릴 수 있다",
     "Please summarize the meeting.", "This may take longer than expected.", "We have 21 coins.",
-    "Good morning everyone", "",
+    "Good morning everyone", "", "좋은 주말 보내세요!",
 ])
 def test_no_time_gives_none(text):
     assert resolve(text, NOW, SEOUL) is None
@@ -364,3 +415,56 @@ def test_eval_runs_on_a_slice_of_the_real_specs():
         assert 0.0 <= res[lang]["result_accuracy"] <= 1.0
         assert set(res[lang]["by_type"]) <= {"date", "daterange", "datetime", "datetimerange", "time",
                                              "timerange", "duration", "set", "timezone"}
+
+
+# ------------------------------------------------------------------------------- recurrences
+@pytest.mark.parametrize("text,timex", [
+    ("매주 떠날 겁니다", "P1W"), ("매일", "P1D"), ("매년", "P1Y"), ("격일로", "P2D"), ("3주에 한 번씩", "P3W"),
+    ("매일 오후 3시에", "T15"), ("매주 월요일마다", "XXXX-WXX-1"), ("화요일마다 회의", "XXXX-WXX-2"),
+    ("매달 19일", "XXXX-XX-19"), ("매일 아침", "TMO"),
+    ("weekly", "P1W"), ("every day", "P1D"), ("each two days", "P2D"), ("every three weeks", "P3W"),
+    ("3pm each day", "T15"), ("every Monday", "XXXX-WXX-1"), ("each monday at 4pm", "XXXX-WXX-1T16"),
+    ("once a year", "P1Y"), ("every other Friday", "XXXX-WXX-5"), ("quarterly", "P3M"),
+    ("semi-annually", "P0.5Y"), ("every weekday", "P1WD"), ("every two weekends", "P2WE"),
+    ("Thursdays at 17.30", "XXXX-WXX-4T17:30"), ("tuesday afternoons", "XXXX-WXX-2TAF"),
+    ("every evening at 7:13 p.m.", "T19:13"), ("6am everyday", "T06"), ("19th of every month", "XXXX-XX-19"),
+])
+def test_find_recurrences(text, timex):
+    from tools.time_recurrence import find_recurrences
+
+    found = find_recurrences(text)
+    assert [r.timex for r in found] == [timex], text
+    assert found[0].to_json()["timex"] == timex
+
+
+def test_recurrences_leave_find_all_and_ordinary_text_alone():
+    from tools.time_recurrence import find_recurrences
+
+    assert find_recurrences("thus we went home on Monday") == []
+    assert find_recurrences("다음 주 월요일 오후 3시") == []
+    r = find_recurrences("매주 월요일 오전 10시에 회의")[0]
+    assert (r.every, r.weekday, r.at.hour) == ("P1W", 0, 10)
+    assert [e.text for e in find_all("every Monday", NOW, SEOUL)] == ["Monday"]  # windows unchanged
+
+
+def test_recognizers_convention_within_and_clipped_parts():
+    """Only under convention="recognizers": "within N" is the span from now, "earlier this year" stops today."""
+    w = resolve("within 2 weeks", NOW, SEOUL, convention="recognizers")
+    assert (w.kind, w.start.date(), w.end.date()) == ("interval", date(2026, 11, 26), date(2026, 12, 10))
+    assert resolve("within 2 weeks", NOW, SEOUL).kind == "instant"  # product reading unchanged
+    k = resolve("10개월 이내에", NOW, SEOUL, convention="recognizers")
+    assert (k.kind, k.start.date(), k.end.date()) == ("interval", date(2026, 11, 26), date(2027, 9, 26))
+    e = resolve("earlier this year", NOW, SEOUL, convention="recognizers")
+    assert (e.start.date(), e.end.date()) == (date(2026, 1, 1), date(2026, 7, 1))  # first half does not hold today
+    late = resolve("later this month", NOW, SEOUL, convention="recognizers")
+    assert (late.start.date(), late.end.date()) == (date(2026, 11, 26), date(2026, 12, 1))
+    assert resolve("later this month", NOW, SEOUL).start.date() == date(2026, 11, 16)
+    y = resolve("end of 2000", NOW, SEOUL, convention="recognizers")
+    assert (y.start.date(), y.end.date()) == (date(2000, 9, 1), date(2001, 1, 1))
+
+
+def test_days_sharing_a_month():
+    got = [(e.start.date(), e.end.date()) for e in find_all("6월 18일과 19일", NOW, SEOUL)]
+    assert got == [(date(2027, 6, 18), date(2027, 6, 19)), (date(2027, 6, 19), date(2027, 6, 20))]
+    got = [(e.start.date(), e.end.date()) for e in find_all("I am looking at 18 and 19 June", NOW, SEOUL)]
+    assert got == [(date(2027, 6, 18), date(2027, 6, 19)), (date(2027, 6, 19), date(2027, 6, 20))]

@@ -50,12 +50,12 @@ PARTS_OF_DAY: dict[str, dict[str, tuple[float, float]]] = {
     "product": {
         "dawn": (0, 6), "morning": (8, 12), "lunch": (12, 13), "midday": (11, 15),
         "afternoon": (12, 18), "evening": (18, 21), "night": (20, 24), "earlymorning": (0, 12),
-        "daytime": (8, 18), "businesshours": (8, 18),
+        "daytime": (8, 18), "businesshours": (8, 18), "midday-wide": (10, 14), "laterday": (12, 24),
     },
     "recognizers": {
         "dawn": (0, 6), "morning": (8, 12), "lunch": (11, 13), "midday": (11, 13),
         "afternoon": (12, 16), "evening": (16, 20), "night": (20, 24), "earlymorning": (0, 12),
-        "daytime": (8, 18), "businesshours": (8, 18),
+        "daytime": (8, 18), "businesshours": (8, 18), "midday-wide": (10, 14), "laterday": (12, 24),
     },
 }
 # How a bare clock hour is read next to a part of day: +12 when the part is in the afternoon or later.
@@ -332,6 +332,11 @@ def resolve_part(
             return Window("interval", s, e, "hour")
         return w
     span = combine_dates(part.dates, today or ctx.today) if part.dates else None
+    if (part.moment is not None and part.moment.grain == "day" and part.moment.start is not None and part.dates
+            and all(r.weekday is not None and r.span is None and r.day is None for r in part.dates)):
+        # "Monday two weeks from now": that weekday in the week of the moment
+        d = week_start(part.moment.start.date()) + timedelta(days=part.dates[0].weekday or 0)
+        span = Span(d, d + timedelta(days=1), "day")
     if span is None and part.moment is not None:
         d = part.moment.start.date()
         span = Span(d, d + timedelta(days=1), "day")
@@ -423,8 +428,71 @@ def _date_class(ref: DateRef) -> str:
     return "m"
 
 
+def shift_date(d: date, n: float, unit: str, sign: int) -> date:
+    """The date n days / weeks / months / years after (sign 1) or before (sign -1) ``d``."""
+    if unit == "day":
+        return d + timedelta(days=round(n * sign))
+    if unit == "week":
+        return d + timedelta(days=round(7 * n * sign))
+    if unit == "month":
+        return add_months(d, round(n * sign))
+    return add_months(d, round(12 * n * sign))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """"3 days after", "2 weeks before", "부터 3분 후": n units from an anchor named on ``anchor_side``.
+
+    ``mode``: "at" (the shifted moment), "more" (beyond it: open range), "less"/"within" (between the
+    anchor and it)."""
+
+    n: float
+    unit: str  # second | minute | hour | day | week | month | year
+    sign: int
+    mode: str = "at"
+    anchor_side: str = "after"  # the anchor follows ("3 days after X") or precedes ("X부터 3일 후")
+
+
+def _shifted(group: list[Piece], i: int, ctx: Context) -> Window | None:
+    sh: Shift = group[i].value
+    anchor = group[i + 1:] if sh.anchor_side == "after" else group[:i]
+    other = group[:i] if sh.anchor_side == "after" else group[i + 1:]
+    if not any(p.kind != "conn" for p in anchor):
+        return None
+    base = interpret_group(anchor, ctx)
+    if base is None or base.start is None or base.kind not in ("instant", "interval"):
+        return None
+    if sh.unit in ("second", "minute", "hour"):
+        delta = timedelta(**{sh.unit + "s": sh.n}) * sh.sign
+        a = base.start
+        b = a + delta
+        grain: Grain = "minute"
+        one = timedelta(minutes=1)
+    else:
+        a = datetime.combine(base.start.date(), time())
+        b = datetime.combine(shift_date(base.start.date(), sh.n, sh.unit, sh.sign), time())
+        wds = [p.value.weekday for p in other if p.kind == "date" and p.value.weekday is not None
+               and p.value.day is None and p.value.span is None]
+        if wds:  # "Monday two weeks from now": that weekday in the week of the shifted date
+            b = datetime.combine(week_start(b.date()) + timedelta(days=wds[0]), time())
+        grain = "day"
+        one = timedelta(days=1)
+    if sh.mode == "more":
+        w = Window("open-before", None, b, grain) if sh.sign < 0 else Window("open-after", b, None, grain)
+    elif sh.mode in ("less", "within"):
+        w = Window("interval", min(a, b), max(a, b), grain)
+    else:
+        w = Window("instant", b, b + one, grain)
+    w.absolute = base.absolute
+    w.text_start, w.text_end = group[0].start, group[-1].end
+    return w
+
+
 def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
     """Turn one group of adjacent pieces into a window (instant, interval or open range)."""
+    for i, p in enumerate(group):
+        if p.kind == "shift":
+            return _shifted(group, i, ctx)
     values = [p for p in group if p.kind != "conn"]
     if not values:
         return None
@@ -641,3 +709,102 @@ def month_span(ctx: Context, shift: int) -> Span:
 
 def year_span(y: int) -> Span:
     return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
+
+
+# ----------------------------------------------------------------------------------------- holidays
+# Fixed-date holidays (month, day) and rule-based ones (month, weekday, n-th; n = -1: the last).
+FIXED_HOLIDAYS: dict[str, tuple[int, int]] = {
+    "new year": (1, 1), "new year eve": (12, 31), "christmas": (12, 25), "christmas eve": (12, 24),
+    "boxing day": (12, 26), "valentine": (2, 14), "saint patrick": (3, 17), "april fools": (4, 1),
+    "earth day": (4, 22), "workers day": (5, 1), "independence day": (7, 4), "halloween": (10, 31),
+    "veterans day": (11, 11), "juneteenth": (6, 19), "all saints day": (11, 1),
+    # Korean public holidays (solar calendar)
+    "삼일절": (3, 1), "어린이날": (5, 5), "어버이날": (5, 8), "현충일": (6, 6), "광복절": (8, 15),
+    "개천절": (10, 3), "한글날": (10, 9),
+}
+NTH_WEEKDAY_HOLIDAYS: dict[str, tuple[int, int, int]] = {
+    "thanksgiving": (11, 3, 4), "labor day": (9, 0, 1), "memorial day": (5, 0, -1), "mother day": (5, 6, 2),
+    "father day": (6, 6, 3), "martin luther king day": (1, 0, 3), "presidents day": (2, 0, 3),
+    "columbus day": (10, 0, 2),
+}
+EASTER_OFFSETS = {"easter": 0, "easter monday": 1, "good friday": -2, "easter saturday": -1}
+
+
+def easter_sunday(year: int) -> date:
+    """Gregorian Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def holiday_date(name: str, year: int) -> date | None:
+    """The date of a named holiday (a key of the tables above, or "black friday") in ``year``."""
+    if name in FIXED_HOLIDAYS:
+        return valid_date(year, *FIXED_HOLIDAYS[name])
+    if name in EASTER_OFFSETS:
+        return easter_sunday(year) + timedelta(days=EASTER_OFFSETS[name])
+    if name == "black friday":
+        d = holiday_date("thanksgiving", year)
+        return d + timedelta(days=1) if d else None
+    if name in NTH_WEEKDAY_HOLIDAYS:
+        month, wd, n = NTH_WEEKDAY_HOLIDAYS[name]
+        if n < 0:
+            last = last_day_of_month(year, month)
+            return last - timedelta(days=(last.weekday() - wd) % 7)
+        first = date(year, month, 1)
+        return first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+    return None
+
+
+def holiday_span(name: str, today: date, *, year: int | None = None, shift: int | None = None) -> Span | None:
+    """A holiday as a one-day span: in ``year``; else shift 1 = the next one after today, -1 = the last one
+    before today, 0 = this year's; None = this year's unless past, then next year's."""
+    if year is not None:
+        d = holiday_date(name, year)
+    elif shift == 0:
+        d = holiday_date(name, today.year)
+    elif shift == 1:
+        d = holiday_date(name, today.year)
+        if d is not None and d <= today:
+            d = holiday_date(name, today.year + 1)
+    elif shift == -1:
+        d = holiday_date(name, today.year)
+        if d is not None and d >= today:
+            d = holiday_date(name, today.year - 1)
+    else:
+        d = holiday_date(name, today.year)
+        if d is not None and d < today:
+            d = holiday_date(name, today.year + 1)
+    return Span(d, d + timedelta(days=1), "day") if d else None
+
+
+def business_days_span(today: date, n: int, sign: int) -> Span:
+    """The next (sign 1, from tomorrow) or previous (sign -1, up to today) n working days (Mon-Fri)."""
+    d = today
+    count = 0
+    while count < n:
+        d += timedelta(days=sign)
+        if d.weekday() < 5:
+            count += 1
+    if sign > 0:
+        return Span(today + timedelta(days=1), d + timedelta(days=1), "day")
+    return Span(d, today, "day")
+
+
+def clip_to_today(span: Span, part: str, today: date) -> Span:
+    """Recognizers reading of "earlier/later this <period>" when that part contains today: it stops or
+    starts at today ("earlier this year" said on May 28 = Jan 1 .. May 28)."""
+    if not span.start <= today < span.end:
+        return span
+    if part in ("초", "초반"):
+        return Span(span.start, today, span.grain) if today > span.start else span
+    if part in ("말", "후반"):
+        return Span(today, span.end, "day")
+    return span

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from tools.time_core import (
-    nth_week,
+    nth_week, Shift, business_days_span, clip_to_today, holiday_span,
     Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start, week_span, month_span, year_span,
 )
-from tools.time_ko import _period_part as period_part, offset_window
+from tools.time_ko import _period_part as period_part, offset_window, within_window
 
 # ------------------------------------------------------------------------------------------- numbers
 _ONES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -25,13 +25,13 @@ _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6
         "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
         "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
         "thirtieth": 30}
-_FEW = {"a": 1, "an": 1, "one": 1, "couple": 2, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
+_FEW = {"half an": 0.5, "half a": 0.5, "a": 1, "an": 1, "one": 1, "couple": 2, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
         "several": 3, "some": 3}
 
 WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[\s-]?(?:one|two|three|four|five|six|seven|eight|nine))?"
               r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
               r"|sixteen|seventeen|eighteen|nineteen)")
-NUM_RE = rf"(?:\d+(?:\.\d+)?|{WORDNUM_RE}|a couple of|a couple|couple of|couple|a few|few|several|some|an|a)"
+NUM_RE = rf"(?:\d+(?:\.\d+)?|half an|half a|{WORDNUM_RE}|a couple of|a couple|couple of|couple|a few|few|several|some|an|a)"
 ORD_WORD_RE = (r"(?:(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
                r"|" + "|".join(sorted(_ORD, key=len, reverse=True)) + ")")
 DAYNUM_RE = rf"(?:(\d{{1,2}})(?!\d)(?:st|nd|rd|th)?|({ORD_WORD_RE}))"
@@ -220,7 +220,10 @@ def _period_part_rule(m, ctx):
     shift = _shift(m.group(2) or m.group(5))
     unit = (m.group(3) or m.group(6)).lower()
     base = week_span(ctx, shift) if unit == "week" else month_span(ctx, shift) if unit == "month" else year_span(ctx.today.year + shift)
-    return _dp(m, DateRef(span=period_part(base, part)))
+    span = period_part(base, part)
+    if ctx.convention == "recognizers" and m.group(4) and shift == 0:
+        span = clip_to_today(span, part, ctx.today)
+    return _dp(m, DateRef(span=span))
 
 
 @rule(rf"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+({MONTH_RE})(?:\s+(\d{{4}}))?\b|\b(early|mid|late)[\s-]+({MONTH_RE})(?:\s+(\d{{4}}))?\b")
@@ -292,7 +295,7 @@ def _month(m, ctx):
     return _dp(m, DateRef(month=mo, year=year))
 
 
-@rule(r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/:])")
+@rule(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/:])")
 def _slash_date(m, ctx):
     a, b = int(m.group(1)), int(m.group(2))
     mo, d = (a, b) if a <= 12 else (b, a)
@@ -356,21 +359,23 @@ def _offset(m, ctx):
         n += 0.5
     tail = (m.group(5) or "").lower()
     sign = -1 if tail in ("ago", "before today", "earlier") else 1
+    if ctx.convention == "recognizers" and m.group(0).lower().startswith("within"):
+        return [Piece("moment", m.start(), m.end(), within_window(ctx, n, unit_name(unit)))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, unit_name(unit), sign))]
 
 
-@rule(rf"\b({NUM_RE})\s+(days?|weeks?)\s+(from|after|before)\s+(tomorrow|tmrw|yesterday|today)\b"
-      rf"|\b({NUM_RE})\s+(days?|weeks?)\s+(from|after|before)\b")
-def _offset_from_day(m, ctx):
-    if m.group(1):
-        n = en_number(m.group(1))
-        if n is None:
-            return []
-        days = n * (7 if m.group(2).lower().startswith("w") else 1)
-        base = {"tomorrow": 1, "tmrw": 1, "yesterday": -1, "today": 0}[m.group(4).lower()]
-        sign = -1 if m.group(3).lower() == "before" else 1
-        return _dp(m, _day(ctx, round(base + sign * days)))
-    return []
+_SHIFT_MODE = {"more than": "more", "over": "more", "less than": "less", "within": "less"}
+
+
+@rule(rf"\b(?:(more than|over|less than|within)\s+)?({NUM_RE})\s+({UNIT_RE})\s+(from|after|before|prior to|later than|earlier than)\b")
+def _shift_rule(m, ctx):
+    """"3 days after January 12th", "2 weeks before Christmas", "more than 2 weeks before today"."""
+    n = en_number(m.group(2))
+    if n is None:
+        return []
+    sign = -1 if m.group(4).lower() in ("before", "prior to", "earlier than") else 1
+    mode = _SHIFT_MODE.get((m.group(1) or "").lower(), "at")
+    return [Piece("shift", m.start(), m.end(), Shift(n, unit_name(m.group(3)), sign, mode, "after"))]
 
 
 @rule(rf"\b(?:the\s+)?(next|past|last|previous|coming|upcoming)\s+({NUM_RE})\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
@@ -461,7 +466,7 @@ def _clock_compact(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(h, mi, 0, _mer(m.group(2))))]
 
 
-@rule(rf"\b(?:at\s+)?(\d{{1,2}}|{HOUR_WORD_RE})\s*(?:o'?\s?clock|oclock)|\bat\s+(\d{{1,2}}|{HOUR_WORD_RE})\b(?![:/\d%]|\.\d|\s*(?:{UNIT_RE}|percent|people|of)\b)|(?<![\d:])(\d{{1,2}})ish\b")
+@rule(rf"\b(?:at\s+)?(\d{{1,2}}|{HOUR_WORD_RE})\s*(?:o'?\s?clock|oclock)|\bat\s+(\d{{1,2}}|{HOUR_WORD_RE})\b(?![:/\d%-]|\.\d|\s*(?:{UNIT_RE}|percent|people|of)\b)|(?<![\d:])(\d{{1,2}})ish\b")
 def _clock_bare(m, ctx):
     s = m.group(1) or m.group(2) or m.group(3)
     h = en_number(s)
@@ -580,7 +585,7 @@ def _century(m, ctx):
 
 
 @rule(rf"\bfor\s+({NUM_RE})\s+(hours?|hrs?|minutes?|mins?|days?|weeks?|nights?)\b(?:\s+(?:and\s+)?(\d+)\s+(?:minutes?|mins?))?,?"
-      rf"|\b({NUM_RE})\s+(days?|weeks?)\s+(?=starting|beginning|from)")
+      rf"|\b({NUM_RE})\s+(days?|weeks?)\s+(?=starting|beginning)")
 def _for_duration(m, ctx):
     num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(5))
     n = en_number(num)
@@ -592,7 +597,7 @@ def _for_duration(m, ctx):
     return [Piece("dur", m.start(), m.end(), timedelta(seconds=secs))]
 
 
-@rule(r"\b(?:the\s+)?week\s+of\b")
+@rule(r"\b(?:the\s+)?week\s+(?:of|beginning|starting(?:\s+on)?|commencing)\b|\bw/c\b")
 def _week_of(m, ctx):
     return [Piece("conn", m.start(), m.end(), "weekof")]
 
@@ -673,3 +678,241 @@ def lex(text: str, ctx: Context) -> list[Piece]:
         for m in pattern.finditer(text):
             out.extend(handler(m, ctx))
     return out
+
+
+# ------------------------------------------------------------------------------------- holidays
+_HOLIDAY_NAMES = [
+    (r"new\s+year'?s?\s+eve", "new year eve"), (r"christmas\s+eve|xmas\s+eve", "christmas eve"),
+    (r"(?:christmas|xmas)(?:\s+day)?", "christmas"), (r"new\s+year'?s?(?:\s+day)?", "new year"),
+    (r"boxing\s+day", "boxing day"), (r"(?:saint|st\.?)\s+valentine'?s?(?:\s+day)?|valentine'?s?\s+day", "valentine"),
+    (r"(?:saint|st\.?)\s+patrick'?s?(?:\s+day)?", "saint patrick"), (r"april\s+fool'?s?(?:\s+day)?", "april fools"),
+    (r"earth\s+day", "earth day"), (r"(?:international\s+)?workers'?\s+day|may\s+day", "workers day"),
+    (r"independence\s+day", "independence day"), (r"hallowe'?en", "halloween"),
+    (r"veterans'?\s+day", "veterans day"), (r"juneteenth|freedom\s+day|jubilee\s+day", "juneteenth"),
+    (r"all\s+saints'?\s+day", "all saints day"), (r"black\s+friday", "black friday"),
+    (r"thanksgiving(?:\s+day)?", "thanksgiving"), (r"labou?r\s+day", "labor day"), (r"memorial\s+day", "memorial day"),
+    (r"mother'?s'?\s+day", "mother day"), (r"father'?s'?\s+day", "father day"),
+    (r"(?:martin\s+luther\s+king|mlk)(?:\s+jr\.?)?(?:\s+day)?", "martin luther king day"),
+    (r"presidents'?\s+day", "presidents day"), (r"columbus\s+day", "columbus day"),
+    (r"easter\s+monday", "easter monday"), (r"easter\s+saturday", "easter saturday"), (r"good\s+friday", "good friday"),
+    (r"easter(?:\s+sunday)?", "easter"),
+]
+_HOLIDAY_RE = "|".join(f"(?P<h{i}>{p})" for i, (p, _) in enumerate(_HOLIDAY_NAMES))
+
+
+@rule(rf"\b(?:(next|last|previous|following|this|coming|the coming|upcoming)\s+)?(?:{_HOLIDAY_RE})"
+      rf"(?:\s+(?:of\s+)?(?:(this|next|last)\s+year|(\d{{4}}))\b)?(?![\w'])")
+def _holiday(m, ctx):
+    name = next(key for i, (_, key) in enumerate(_HOLIDAY_NAMES) if m.group(f"h{i}"))
+    mod = (m.group(1) or "").lower()
+    ymod, ynum = m.group(len(_HOLIDAY_NAMES) + 2), m.group(len(_HOLIDAY_NAMES) + 3)
+    year = int(ynum) if ynum else (ctx.today.year + _shift(ymod) if ymod else None)
+    shift = None if not mod else {"this": 0, "last": -1, "previous": -1}.get(mod, 1)
+    span = holiday_span(name, ctx.today, year=year, shift=shift)
+    return _dp(m, DateRef(span=span)) if span else []
+
+
+@rule(rf"\b(?:the\s+)?(next|following|coming|upcoming|previous|last|past)\s+({NUM_RE})\s+(?:business|working|work)\s+days?\b")
+def _business_days(m, ctx):
+    n = en_number(m.group(2))
+    if n is None or n < 1:
+        return []
+    sign = -1 if m.group(1).lower() in ("previous", "last", "past") else 1
+    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign)))
+
+
+@rule(r"\b(?:the\s+)?(year|month|week)\s+to\s+date\b|\b(ytd|mtd)\b")
+def _to_date(m, ctx):
+    unit = (m.group(1) or {"ytd": "year", "mtd": "month"}[m.group(2).lower()]).lower()
+    start = {"year": ctx.today.replace(month=1, day=1), "month": ctx.today.replace(day=1),
+             "week": week_start(ctx.today)}[unit]
+    if start >= ctx.today:
+        return []
+    return _dp(m, DateRef(span=Span(start, ctx.today, "day")))
+
+
+@rule(r"\bbefore\s+(?:the\s+)?end\s+of\b|\bafter\s+(?:the\s+)?(?:beginning|start)\s+of\b")
+def _before_end_of(m, ctx):
+    """"before the end of December" = by the end of it; "after the beginning of March" = from its start."""
+    kind = "before-incl" if m.group(0).lower().startswith("before") else "from"
+    return [Piece("conn", m.start(), m.end(), kind)]
+
+
+@rule(rf"\b(early|mid|later?)\s+(?:in\s+)?(?:the\s+day\s+)?(today|tomorrow|tmrw|yesterday)\b|\b(early|late)\s+in\s+the\s+day(?:\s+(?:on\s+)?({WEEKDAY_RE}))?")
+def _day_part(m, ctx):
+    """"later in today" 12-24, "mid today" 10-14, "early in the day Wednesday" 0-12."""
+    word = (m.group(1) or m.group(3)).lower()
+    out: list[Piece] = []
+    if m.group(2):
+        out.append(Piece("date", m.start(2), m.end(2), _day(ctx, _REL[m.group(2).lower()])))
+    elif m.group(4):
+        out.extend(_weekday(RULES_BY_NAME["weekday"].match(m.group(4)), ctx))  # type: ignore[arg-type]
+        out[-1].start, out[-1].end = m.start(4), m.end(4)
+    pod = "earlymorning" if word == "early" else "midday-wide" if word == "mid" else "laterday"
+    out.insert(0, Piece("pod", m.start(), m.start() + len(word), pod))
+    return out
+
+
+@rule(r"(?<![\d:/.])(?:at|@)\s*(\d{1,2})\.(\d{2})(?![\d.]|\s*(?:%|percent))")
+def _clock_dot(m, ctx):
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h > 23 or mi > 59:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(h, mi, explicit_24h=h >= 13))]
+
+
+@rule(rf"\b(?:at\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s*(,|and|&|or)\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?\b")
+def _days_list_month(m, ctx):
+    """"18 and 19 June": the first day shares the month (and year) written after the second."""
+    mo = month_num(m.group(4))
+    y = int(m.group(5)) if m.group(5) else None
+    out: list[Piece] = []
+    for g in (1, 3):
+        d = int(m.group(g))
+        if not valid_date(2000, mo, d):
+            return []
+        ref = DateRef(month=mo, day=d, year=y)
+        if y is not None:
+            dd = valid_date(y, mo, d)
+            if dd is None:
+                return []
+            ref = DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=y)
+        start = m.start() if g == 1 else m.start(3)
+        end = m.end(1) if g == 1 else m.end()
+        out.append(Piece("date", start, end, ref))
+    out.insert(1, Piece("conn", m.start(2), m.end(2), "and"))
+    return out
+
+
+
+RULES.insert(0, RULES.pop(next(i for i, (_, h) in enumerate(RULES) if h is _days_list_month)))  # before single dates
+
+# ------------------------------------------------------------------------------- more date forms
+def _one_day(d: date | None) -> DateRef | None:
+    return DateRef(span=Span(d, d + timedelta(days=1), "day"), year=d.year) if d else None
+
+
+_TOK = rf"(\d{{1,4}}|{MONTH_RE[3:-4]})"
+
+
+@rule(rf"(?<![\w/.-]){_TOK}([-/. ])(?:\(?(?:{WEEKDAY_RE})\)?\2?)?{_TOK}\2{_TOK}(?![\w/-])")
+def _mixed_date(m, ctx):
+    """Three parts with a month name in any order: 05-Aug-2016, 2019/aug/01, Sep-23-2020, 23-2020-September."""
+    parts = [m.group(1), m.group(3), m.group(4)]
+    names = [i for i, p in enumerate(parts) if not p.isdigit()]
+    if len(names) != 1:
+        return []
+    mo = month_num(parts[names[0]])
+    nums = [int(p) for i, p in enumerate(parts) if i != names[0]]
+    years = [n for n, p in zip(nums, [p for i, p in enumerate(parts) if i != names[0]]) if len(p) == 4]
+    if len(years) != 1:
+        return []
+    y = years[0]
+    d = next(n for n in nums if n != y) if nums.count(y) == 1 else y
+    return _dp(m, _one_day(valid_date(y, mo, d)))
+
+
+@rule(r"(?<![\d])((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?!\d)")
+def _compact_date(m, ctx):
+    """20161016."""
+    return _dp(m, _one_day(valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+
+
+@rule(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
+def _dotted_date(m, ctx):
+    """23.04.2022 (day.month.year)."""
+    return _dp(m, _one_day(valid_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))))
+
+
+@rule(r"(?<![\d/-])(\d{1,2})-(\d{1,2})-(\d{4})(?![\d/])")
+def _dashed_date(m, ctx):
+    """10-1-2018 / 02-02-2020 (month-day-year, US)."""
+    a, b = int(m.group(1)), int(m.group(2))
+    mo, d = (a, b) if a <= 12 else (b, a)
+    return _dp(m, _one_day(valid_date(int(m.group(3)), mo, d)))
+
+
+@rule(rf"\b({MONTH_RE[3:-4]})(?:/(\d{{4}}))?\s*[-–]\s*({MONTH_RE[3:-4]})(?:/(\d{{4}}))?\b")
+def _month_month(m, ctx):
+    """"Jan-Feb 2017", "Dec/2018-May/2019": two months joined by a dash."""
+    a, b = month_num(m.group(1)), month_num(m.group(3))
+    ya = int(m.group(2)) if m.group(2) else None
+    yb = int(m.group(4)) if m.group(4) else None
+    return [Piece("date", m.start(1), m.end(2) if m.group(2) else m.end(1), DateRef(month=a, year=ya)),
+            Piece("conn", m.end(2) if m.group(2) else m.end(1), m.start(3), "to"),
+            Piece("date", m.start(3), m.end(), DateRef(month=b, year=yb))]
+
+
+@rule(r"\bthe\s+day\s+(before|after)\b(?!\s+(?:tomorrow|yesterday|today|\w+day\b|\d|the\b|next|last|this))")
+def _the_day_before(m, ctx):
+    return _dp(m, _day(ctx, -1 if m.group(1).lower() == "before" else 1))
+
+
+@rule(r"\b(?:the\s+)?same\s+(day|week|month|year)\b")
+def _same_period(m, ctx):
+    unit = m.group(1).lower()
+    if unit == "day":
+        return _dp(m, _day(ctx, 0))
+    span = week_span(ctx, 0) if unit == "week" else month_span(ctx, 0) if unit == "month" else year_span(ctx.today.year)
+    return _dp(m, DateRef(span=span))
+
+
+@rule(r"\b(?:(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?|an?\s+fortnight\s+(later|ago|from\s+now))|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
+def _fortnight(m, ctx):
+    if m.group(2):
+        shift = {"the": 0, "this": 0, "next": 1, "coming": 1}.get(m.group(2).lower(), -1)
+        s0 = week_start(ctx.today) + timedelta(weeks=2 * shift)
+        return _dp(m, DateRef(span=Span(s0, s0 + timedelta(days=14), "day")))
+    sign = -1 if (m.group(1) or "").lower() == "ago" else 1
+    return [Piece("moment", m.start(), m.end(), offset_window(ctx, 2, "week", sign))]
+
+
+@rule(r"\b(?:at\s+present|at\s+the\s+present\s+time|at\s+this\s+time|at\s+the\s+minute|at\s+the\s+moment)\b")
+def _at_present(m, ctx):
+    w = Window("instant", ctx.now, ctx.now + timedelta(minutes=1), "minute", absolute=True)
+    return [Piece("moment", m.start(), m.end(), w)]
+
+
+@rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+day\s+of\s+(?:(the|this|next|last|previous)\s+month|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?)")
+def _nth_day_of(m, ctx):
+    """"the 15th day of next month", "the twenty third day of September"."""
+    d = _daynum(m, 1, 2)
+    if d is None or not 1 <= d <= 31:
+        return []
+    if m.group(3):
+        base = month_span(ctx, _shift(m.group(3)) if m.group(3).lower() != "the" else 0).start
+        return _dp(m, _one_day(valid_date(base.year, base.month, d)))
+    mo = month_num(m.group(4))
+    if m.group(5):
+        return _dp(m, _one_day(valid_date(int(m.group(5)), mo, d)))
+    return _dp(m, DateRef(month=mo, day=d)) if valid_date(2000, mo, d) else []
+
+
+@rule(r"\b(this|next|last|previous|the)\s+(?:working\s+week|work\s?week|business\s+week)\b")
+def _work_week(m, ctx):
+    span = week_span(ctx, _shift(m.group(1)))
+    return _dp(m, DateRef(span=Span(span.start, span.start + timedelta(days=5), "day")))
+
+
+@rule(rf"\b(?:the\s+)?(next|following|coming|upcoming|previous|last|past)\s+({NUM_RE})\s+quarters?\b")
+def _n_quarters(m, ctx):
+    n = en_number(m.group(2))
+    if n is None or n < 1:
+        return []
+    q0 = date(ctx.today.year, 3 * ((ctx.today.month - 1) // 3) + 1, 1)
+    if m.group(1).lower() in ("previous", "last", "past"):
+        return _dp(m, DateRef(span=Span(add_months(q0, -3 * int(n)), q0, "month")))
+    s0 = add_months(q0, 3)
+    return _dp(m, DateRef(span=Span(s0, add_months(s0, 3 * int(n)), "month")))
+
+
+@rule(r"\b(?:(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:the\s+year\s+)?|(early|mid|late)[\s-]+)((?:19|20)\d{2})\b")
+def _year_part(m, ctx):
+    """"end of 2000", "mid 1989": product halves as documented; recognizers thirds (Jan-Apr, May-Aug, Sep-Dec)."""
+    word = (m.group(1) or m.group(2)).lower()
+    y = int(m.group(3))
+    third = {"beginning": 0, "start": 0, "early": 0, "middle": 1, "mid": 1, "end": 2, "late": 2}[word]
+    if ctx.convention == "recognizers":
+        s0 = date(y, 1 + 4 * third, 1)
+        return _dp(m, DateRef(span=Span(s0, add_months(s0, 4), "month")))
+    return _dp(m, DateRef(span=period_part(year_span(y), _PART_WORD[word])))

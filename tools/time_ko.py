@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from tools.time_core import (
-    nth_week,
+    nth_week, Shift, business_days_span, clip_to_today, holiday_span,
     Clock, Context, DateRef, Piece, Span, Window, add_months, valid_date,
     week_start, week_span, month_span, year_span,
 )
@@ -80,7 +80,7 @@ def _year_word(word: str | None, ctx: Context) -> int | None:
     if m:
         y = int(m.group(1))
         return y + 2000 if y < 100 else y
-    return ctx.today.year + {"올해": 0, "금년": 0, "이번": 0, "올": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1,
+    return ctx.today.year + {"올해": 0, "그해": 0, "금년": 0, "이번": 0, "올": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1,
                              "재작년": -2, "내후년": 2}.get(word, 0)
 
 
@@ -191,7 +191,7 @@ def _this_week_part(m, ctx):
     return _dp(m, DateRef(span=_period_part(week_span(ctx, 0), m.group(1))))
 
 
-@rule(r"(?<![가-힣])주말")
+@rule(r"(?<![가-힣])(?<!좋은 )주말")
 def _weekend(m, ctx):
     s = week_start(ctx.today) + timedelta(days=5)
     return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
@@ -206,6 +206,8 @@ def _month_rel(m, ctx):
     span = month_span(ctx, SHIFT_WORDS[word])
     if part:
         span = _period_part(span, part)
+        if ctx.convention == "recognizers" and SHIFT_WORDS[word] == 0:
+            span = clip_to_today(span, part, ctx.today)
     return _dp(m, DateRef(span=span))
 
 
@@ -236,7 +238,7 @@ def _decade(m, ctx):
     return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
 
 
-@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
+@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
 def _year_rule(m, ctx):
     if m.group(5):
         span = _period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
@@ -249,6 +251,8 @@ def _year_rule(m, ctx):
     part = m.group(2) or m.group(4)
     if part:
         span = _period_part(span, part)
+        if ctx.convention == "recognizers" and y == ctx.today.year and m.group(3):
+            span = clip_to_today(span, part, ctx.today)
     return _dp(m, DateRef(span=span))
 
 
@@ -321,10 +325,19 @@ def offset_window(ctx: Context, n: float, unit: str, sign: int) -> Window:
     return Window("instant", s, s + timedelta(days=1), "day")
 
 
-_AFTER_WORDS = r"(후|뒤|있다가|지나서|만에|안에|이내에?|내에|내로|전|앞)"
+def within_window(ctx: Context, n: float, unit: str) -> Window:
+    """"within N units" read as the span from now: [now, now + N) for clock units, else whole days."""
+    end = offset_window(ctx, n, unit, 1)
+    if unit in ("second", "minute", "hour"):
+        now = ctx.now.replace(microsecond=0)
+        return Window("interval", now, end.start, "minute", absolute=True)
+    return Window("interval", datetime.combine(ctx.today, datetime.min.time()), end.start, "day")
 
 
-@rule(rf"({KNUM_RE})\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
+_AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|전|앞)"
+
+
+@rule(rf"({KNUM_RE}|일(?=\s*주일))\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
 def _offset(m, ctx):
     n = ko_number(m.group(1))
     if n is None or (m.group(2) == "해" and m.group(1) in ("이", "삼")):
@@ -332,7 +345,29 @@ def _offset(m, ctx):
     if m.group(3):
         n += 0.5
     sign = -1 if m.group(4) in ("전", "앞") else 1
+    if ctx.convention == "recognizers" and m.group(4).startswith(("이내", "내에")):
+        return [Piece("moment", m.start(), m.end(), within_window(ctx, n, _UNITS[m.group(2)]))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, _UNITS[m.group(2)], sign))]
+
+
+@rule(rf"(?:으로|로)?부터\s*({KNUM_RE}|일(?=\s*주일)|{DAY_WORDS_RE})\s*(시간|주일|개월|분|초|일|주|달|년)?\s*(반)?\s*"
+      rf"(후|뒤|있다가?|지나서|이내에?|안에|내에)")
+def _shift_rule(m, ctx):
+    """"지금부터 3분 후", "내일로부터 3일 이내": n units from the date or moment just before."""
+    word, unit = m.group(1), m.group(2)
+    if word in DAY_WORDS and unit is None:
+        n, unit_name = float(DAY_WORDS[word]), "day"
+    elif unit is None:
+        return []
+    else:
+        num = ko_number(word)
+        if num is None:
+            return []
+        n, unit_name = num, _UNITS[unit]
+    if m.group(3):
+        n += 0.5
+    mode = "within" if m.group(4).startswith(("이내", "안에", "내에")) and ctx.convention == "recognizers" else "at"
+    return [Piece("shift", m.start(), m.end(), Shift(n, unit_name, 1, mode, "before"))]
 
 
 @rule(rf"({DAY_WORDS_RE})\s*{_AFTER_WORDS}")
@@ -413,7 +448,7 @@ def _midnight(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
 
 
-@rule(r"하루\s*일과를\s*마칠\s*무렵|하루가\s*끝날\s*때|오늘\s*중|오늘\s*안에")
+@rule(r"하루\s*일과를\s*마칠\s*무렵|하루가\s*끝날\s*때|오늘\s*중(?!간)|오늘\s*안에")
 def _end_of_today(m, ctx):
     return [Piece("date", m.start(), m.end(), _day(ctx, 0)), Piece("conn", m.end(), m.end(), "before-incl")]
 
@@ -467,3 +502,83 @@ def lex(text: str, ctx: Context) -> list[Piece]:
         for m in pattern.finditer(text):
             out.extend(handler(m, ctx))
     return out
+
+
+# ------------------------------------------------------------------------------------- holidays
+_KO_HOLIDAYS = {"크리스마스이브": "christmas eve", "크리스마스": "christmas", "성탄절": "christmas", "신정": "new year",
+                "새해첫날": "new year", "삼일절": "삼일절", "어린이날": "어린이날", "어버이날": "어버이날", "현충일": "현충일",
+                "광복절": "광복절", "개천절": "개천절", "한글날": "한글날", "독립기념일": "independence day",
+                "핼러윈": "halloween", "할로윈": "halloween", "발렌타인데이": "valentine", "밸런타인데이": "valentine",
+                "만우절": "april fools", "부활절": "easter", "추수감사절": "thanksgiving"}
+
+
+@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?(크리스마스\s*이브|크리스마스|성탄절|신정|새해\s*첫\s*날|삼일절|어린이날|어버이날"
+      r"|현충일|광복절|개천절|한글날|독립\s*기념일|핼러윈|할로윈|발렌타인\s*데이|밸런타인\s*데이|만우절|부활절|추수\s*감사절)")
+def _holiday(m, ctx):
+    name = _KO_HOLIDAYS[re.sub(r"\s+", "", m.group(2))]
+    word = (m.group(1) or "").replace(" ", "")
+    shift = {"다음": 1, "다가오는": 1, "오는": 1, "지난": -1}.get(word)
+    year = _year_word(word, ctx) if word and shift is None and word != "이번" else None
+    if word == "이번":
+        shift = 0
+    span = holiday_span(name, ctx.today, year=year, shift=shift)
+    return _dp(m, DateRef(span=span)) if span else []
+
+
+@rule(rf"(?:영업일|근무일|평일)\s*(?:기준\s*)?(앞으로|향후|다음|지난|최근)\s*({KNUM_RE}|{DAY_WORDS_RE})\s*(?:일)?"
+      rf"|(앞으로|향후|다음|지난|최근)\s*({KNUM_RE})\s*(?:영업일|근무일)")
+def _business_days(m, ctx):
+    word = m.group(2) or m.group(4)
+    n = DAY_WORDS.get(word) or ko_number(word)
+    if not n:
+        return []
+    sign = -1 if (m.group(1) or m.group(3)) in ("지난", "최근") else 1
+    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign)))
+
+
+@rule(r"(올\s?해|금년|이번\s*달|이번\s*주)\s*(?:현재|지금)\s*까지|연초\s*(?:부터|대비)\s*(?:현재|지금|오늘)\s*까지")
+def _to_date(m, ctx):
+    word = re.sub(r"\s+", "", m.group(1) or "올해")
+    start = (ctx.today.replace(day=1) if word == "이번달" else week_start(ctx.today) if word == "이번주"
+             else ctx.today.replace(month=1, day=1))
+    if start >= ctx.today:
+        return []
+    return _dp(m, DateRef(span=Span(start, ctx.today, "day")))
+
+
+@rule(r"(오늘|내일|어제)\s*(늦게|중간|일찍)")
+def _day_part(m, ctx):
+    """"오늘 늦게" 12-24, "오늘 중간" 10-14, "내일 일찍" 0-12."""
+    pod = {"늦게": "laterday", "중간": "midday-wide", "일찍": "earlymorning"}[m.group(2)]
+    return [Piece("date", m.start(1), m.end(1), _day(ctx, _REL_DAYS[m.group(1)])), Piece("pod", m.start(2), m.end(), pod)]
+
+
+@rule(r"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{1,2})\s*월\s*(\d{1,2})\s*일\s*(과|와|및|,|하고|이나|또는)\s*(\d{1,2})\s*일(?!\s*(?:후|뒤|동안|간))".replace("{YEAR_WORDS}", YEAR_WORDS))
+def _days_list(m, ctx):
+    """"6월 18일과 19일": the second day shares the month (and year) of the first."""
+    y = _year_word(m.group(1), ctx)
+    mo = int(m.group(2))
+    out: list[Piece] = []
+    for g, (a, b) in ((3, (m.start(), m.end(3) + 1)), (5, (m.start(5), m.end()))):
+        d = int(m.group(g))
+        if not 1 <= mo <= 12 or not valid_date(2000, mo, d):
+            return []
+        if y is not None:
+            dd = valid_date(y, mo, d)
+            if dd is None:
+                return []
+            out.append(Piece("date", a, b, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=y)))
+        else:
+            out.append(Piece("date", a, b, DateRef(month=mo, day=d)))
+    out.insert(1, Piece("conn", m.start(4), m.end(4), "and"))
+    return out
+
+
+RULES.insert(0, RULES.pop(next(i for i, (_, h) in enumerate(RULES) if h is _days_list)))  # before single dates
+
+
+@rule(r"(?<![\d:])(\d{1,2})\s*(?=(?:에서|부터|~|-)\s*(?:\d{1,2}|열두|열한|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)\s*시(?![간즌작장청험계점대민]))")
+def _bare_hour_before_range(m, ctx):
+    """"오후 5에서 6시까지": the left end of an hour range may leave out 시."""
+    h = int(m.group(1))
+    return [Piece("clock", m.start(), m.end(), Clock(h))] if 0 <= h <= 24 else []
