@@ -256,7 +256,8 @@ _CHAT: dict[str, Any] = {}
 
 
 def default_chat(settings: Settings, question: str, thread_id: str) -> Iterable[Any]:
-    """The chat assistant (graph/chat.py): answer text as tokens, tool steps as ``{"type": "tool"}`` events.
+    """The chat assistant (graph/chat.py): answer text as tokens, tool steps as ``{"type": "tool"}`` events,
+    and ``{"type": "replace", "text": ...}`` when the final answer is not the streamed text (a model retry).
 
     One context (models, memory) and one conversation checkpointer per data directory, made on first use.
     """
@@ -268,15 +269,17 @@ def default_chat(settings: Settings, question: str, thread_id: str) -> Iterable[
     if key not in _CHAT:
         _CHAT[key] = (Context.from_settings(settings), sqlite_checkpointer(settings.path("chat.sqlite")))
     ctx, checkpointer = _CHAT[key]
-    streamed = False
+    streamed = ""
     for kind, text in answer_stream(ctx, question, thread_id, checkpointer):
         if kind == "token":
-            streamed = True
+            streamed += text
             yield text
         elif kind == "tool":
             yield {"type": "tool", "name": text}
         elif kind == "final" and not streamed:
             yield text
+        elif kind == "final" and text != streamed:  # the model rewrote its reply after streaming
+            yield {"type": "replace", "text": text}
 
 
 def _chat_event(chunk: Any) -> tuple[str, dict]:
@@ -489,8 +492,9 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
     # ------------------------------------------------------------------ chat
     @app.post("/chat", dependencies=auth, tags=["chat"], summary="Ask about past meetings (streamed)",
               responses={200: {"content": {"text/event-stream": {}}, "description":
-                               "Events: token {text} as the answer is written, other events the agent sends "
-                               "(e.g. sources), error {error, hint}, then done."}, **_errors(401, 422, 503)})
+                               "Events: token {text} as the answer is written, tool {name} for each tool step, "
+                               "replace {text} when the final answer differs from the streamed tokens (a model "
+                               "retry), error {error, hint}, then done."}, **_errors(401, 422, 503)})
     async def chat_endpoint(req: ChatRequest):
         from sse_starlette import EventSourceResponse
 

@@ -22,13 +22,18 @@ def repl(settings: Settings, thread: str = "default") -> None:
             break
         if not question:
             continue
-        streamed = False
+        streamed = ""
         for kind, text in answer_stream(ctx, question, thread, checkpointer):
             if kind == "tool":
                 err.print(f"[dim]· {text}[/]")
             elif kind == "token":
-                out.print(text, end="")
-                streamed = True
+                out.print(text, end="", markup=False, highlight=False)
+                streamed += text
             elif kind == "final":
-                out.print("" if streamed else text)
+                if not streamed:
+                    out.print(text, markup=False, highlight=False)
+                elif text != streamed:  # the model rewrote its reply after streaming: show the final one
+                    out.print(f"\n{text}", markup=False, highlight=False)
+                else:
+                    out.print()
     checkpointer.conn.close()

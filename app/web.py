@@ -179,6 +179,9 @@ def build_ui(jobs: JobManager, settings: Settings, chat_fn: Callable[[Settings, 
                 if event == "token":
                     history[-1]["content"] += data.get("text", "")
                     yield history, ""
+                elif event == "replace":
+                    history[-1]["content"] = data.get("text", "")
+                    yield history, ""
                 elif event == "sources" and data.get("sources"):
                     extras.append("Sources: " + ", ".join(map(str, data["sources"])))
             if extras:

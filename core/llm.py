@@ -20,6 +20,10 @@ Structured output: providers speaking the OpenAI protocol get ``response_format:
 turns it into a grammar, so the reply is always well-formed JSON of the right shape); other models are asked
 for JSON in the prompt, with the schema attached. Either way the reply text is parsed and validated here.
 
+Streaming: ``structured(..., on_text=f)`` streams the reply and calls ``f`` with the text received so far
+after each chunk (a new attempt, a repair or a language retry, starts again from ""), so a caller can show
+a JSON field as it is written (:func:`partial_json`); the result is validated as usual once complete.
+
 Token counts: the local server's own tokenizer (``/tokenize``); for OpenAI models ``tiktoken`` when its
 encoding is available offline; otherwise :func:`estimate_tokens`, a rough estimate (one token per Hangul
 syllable or CJK character, one per four other characters). Reported usage from the server is preferred.
@@ -127,6 +131,20 @@ def extract_json(text: str) -> str:
         text = m.group(1)
     start, end = text.find("{"), text.rfind("}")
     return text[start : end + 1] if start != -1 and end > start else text.strip()
+
+
+def partial_json(text: str) -> dict | None:
+    """The object an incomplete JSON reply will be, as far as it goes (None before the first '{')."""
+    from langchain_core.utils.json import parse_partial_json
+
+    start = text.find("{")
+    if start == -1:
+        return None
+    try:
+        value = parse_partial_json(text[start:])
+    except (ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _message_text(msg: BaseMessage) -> str:
@@ -321,10 +339,13 @@ class ModelHub:
         self._store(key, model_id, text)
         return text
 
-    def structured(self, stage: str, schema: type[T], messages: list[BaseMessage], *, language: str | None = None) -> T:
+    def structured(self, stage: str, schema: type[T], messages: list[BaseMessage], *, language: str | None = None,
+                   on_text: Callable[[str], None] | None = None) -> T:
         """A ``schema`` instance from the stage's model: constrained decoding where supported, parsed and
         validated here; one repair retry on invalid output, then ``ModelError``. With ``language``
-        ('ko'/'en'), output in another language gets one retry with an explicit instruction."""
+        ('ko'/'en'), output in another language gets one retry with an explicit instruction. With
+        ``on_text``, the reply is streamed and ``on_text`` gets the text so far after each chunk (a cached
+        answer is not replayed: the caller shows the result)."""
         key = self._key(stage, "structured", messages, schema, language)
         hit = self._cached(stage, key)
         if hit is not None:
@@ -334,7 +355,7 @@ class ModelHub:
                 log.info("%s: cached answer no longer fits %s; asking the model again", stage, schema.__name__)
 
         def attempt(sm: StageModel, fallback: bool) -> T:
-            return self._structured_with(stage, sm, schema, messages, language, fallback)
+            return self._structured_with(stage, sm, schema, messages, language, fallback, on_text)
 
         result, model_id = self._with_fallback(stage, attempt)
         self._store(key, model_id, result.model_dump(mode="json"))
@@ -412,12 +433,13 @@ class ModelHub:
                     hint="check both models' servers and settings",
                 ) from e2
 
-    def _invoke(self, stage: str, sm: StageModel, messages: list[BaseMessage], *, fallback: bool, **bind: Any) -> AIMessage:
+    def _invoke(self, stage: str, sm: StageModel, messages: list[BaseMessage], *, fallback: bool,
+                on_text: Callable[[str], None] | None = None, **bind: Any) -> AIMessage:
         model = sm.model.bind(**bind) if bind else sm.model
         t0 = time.monotonic()
         with _semaphore(stage, sm):
             try:
-                msg = model.invoke(messages)
+                msg = model.invoke(messages) if on_text is None else _streamed(model, messages, on_text)
             except Exception:
                 self.meter.record(stage, sm.model_id, time.monotonic() - t0, error=True, fallback=fallback)
                 raise
@@ -428,7 +450,8 @@ class ModelHub:
         return msg  # type: ignore[return-value]
 
     def _structured_with(
-        self, stage: str, sm: StageModel, schema: type[T], messages: list[BaseMessage], language: str | None, fallback: bool
+        self, stage: str, sm: StageModel, schema: type[T], messages: list[BaseMessage], language: str | None, fallback: bool,
+        on_text: Callable[[str], None] | None = None,
     ) -> T:
         json_schema = schema.model_json_schema()
         if sm.native_schema:
@@ -442,7 +465,7 @@ class ModelHub:
             )]  # fmt: skip
 
         def ask(conv: list[BaseMessage]) -> tuple[str, T | None, Exception | None]:
-            text = _message_text(self._invoke(stage, sm, conv, fallback=fallback, **bind))
+            text = _message_text(self._invoke(stage, sm, conv, fallback=fallback, on_text=on_text, **bind))
             try:
                 return text, schema.model_validate_json(extract_json(text)), None
             except (ValidationError, ValueError) as err:
@@ -475,6 +498,20 @@ class ModelHub:
             if result2 is not None:
                 return result2
         return result
+
+
+def _streamed(model: Any, messages: list[BaseMessage], on_text: Callable[[str], None]) -> AIMessage:
+    """``model``'s reply, streamed: ``on_text`` gets the text so far after every chunk."""
+    whole = None
+    on_text("")
+    for chunk in model.stream(messages):
+        whole = chunk if whole is None else whole + chunk
+        if chunk.content:
+            on_text(_message_text(whole))
+    if whole is None:
+        return AIMessage("")
+    return AIMessage(_message_text(whole), usage_metadata=getattr(whole, "usage_metadata", None),
+                     response_metadata=getattr(whole, "response_metadata", {}) or {})
 
 
 _TIKTOKEN: dict[str, Any] = {}

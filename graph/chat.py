@@ -4,6 +4,7 @@ Two ways to run, one set of tools:
 - ``grounded`` (the default for the small local model): a small graph picks the tool by plain rules
   (open action items, mark done, schedule, or search), and the model only writes the answer from the
   retrieved passages; citations are added by code. When retrieval finds nothing relevant, it says so.
+  The answer field is streamed as the model writes it (a custom stream event per piece).
 - ``agent`` (a model that calls tools well: OpenAI or a strong served model): LangChain's tool-calling
   agent with the same tools; booking pauses for approval (a LangGraph interrupt).
 Conversation state persists per thread in the SQLite checkpointer.
@@ -12,16 +13,18 @@ Conversation state persists per thread in the SQLite checkpointer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
+from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from core.llm import partial_json
 from core.prompts import render
 from graph.context import Context
 
@@ -148,13 +151,33 @@ def answer_from_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     passages = "\n".join(f"[{i + 1}] {citation(r)} {r['speaker'] or ''}: {r['text']}" for i, r in enumerate(rows))
     history = [m for m in state["messages"][-7:-1] if isinstance(m, (HumanMessage, AIMessage))]
     result = ctx.models.structured("chat", GroundedAnswer, [SystemMessage(render("chat_answer", lang, passages=passages)),
-                                                            *history, HumanMessage(question)], language=lang)
+                                                            *history, HumanMessage(question)], language=lang,
+                                   on_text=answer_streamer(get_stream_writer()))
     if not result.found:
         return {"messages": [AIMessage(NOT_FOUND[lang])], "citations": []}
     used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", result.answer) if 0 < int(n) <= len(rows)}) or [1]
     sources = [f"[{n}] {citation(rows[n - 1])}" for n in used]
     label = "출처" if lang == "ko" else "Sources"
     return {"messages": [AIMessage(f"{result.answer}\n\n{label}: " + "; ".join(sources))], "citations": sources}
+
+
+def answer_streamer(write) -> Callable[[str], None]:
+    """Turns the streamed JSON reply into ``{"token": piece}`` events of its ``answer`` field, once the
+    model has said ``found: true``. A restarted reply (repair or language retry) that rewrites what was
+    already shown streams nothing more; the final message has the whole answer."""
+    shown = ""
+
+    def on_text(text: str) -> None:
+        nonlocal shown
+        reply = partial_json(text) or {}
+        answer = reply.get("answer")
+        if reply.get("found") is not True or not isinstance(answer, str):
+            return
+        if answer.startswith(shown) and len(answer) > len(shown):
+            write({"token": answer[len(shown):]})
+            shown = answer
+
+    return on_text
 
 
 def build_grounded_chat(checkpointer=None):
@@ -191,15 +214,24 @@ def answer(ctx: Context, question: str, thread_id: str = "default", checkpointer
 
 
 def answer_stream(ctx: Context, question: str, thread_id: str = "default", checkpointer=None) -> Iterator[tuple[str, str]]:
-    """Stream ("token", text) pieces and ("tool", name) steps as they happen, then ("final", answer)."""
+    """Stream ("token", text) pieces and ("tool", name) steps as they happen, then ("final", answer).
+
+    The tokens always add up to a prefix of the final answer when they can: what the answer adds after the
+    streamed text (the grounded mode's sources line) comes as one more token. Only when the model rewrote
+    its reply (a repair or language retry) do the tokens differ from ``final``; callers then show ``final``.
+    """
     graph = build_chat(ctx, checkpointer)
     final: BaseMessage | None = None
+    streamed = ""
     for mode, data in graph.stream({"messages": [HumanMessage(question)]}, {"configurable": {"thread_id": thread_id}},
-                                   context=ctx, stream_mode=["messages", "updates"]):
-        if mode == "messages":
+                                   context=ctx, stream_mode=["messages", "updates", "custom"]):
+        piece = ""
+        if mode == "custom":
+            piece = str(data.get("token") or "") if isinstance(data, dict) else ""
+        elif mode == "messages":
             msg, _meta = data
             if isinstance(msg, AIMessageChunk) and msg.content and chat_mode(ctx) == "agent":
-                yield "token", str(msg.content)
+                piece = str(msg.content)
         else:
             for node, update in data.items():
                 if node == "tools":
@@ -208,4 +240,10 @@ def answer_stream(ctx: Context, question: str, thread_id: str = "default", check
                 for m in (update or {}).get("messages", []) if isinstance(update, dict) else []:
                     if isinstance(m, AIMessage) and not m.tool_calls:
                         final = m
-    yield "final", str(final.content) if final else ""
+        if piece:
+            streamed += piece
+            yield "token", piece
+    text = str(final.content) if final else ""
+    if streamed and text.startswith(streamed) and len(text) > len(streamed):
+        yield "token", text[len(streamed):]
+    yield "final", text

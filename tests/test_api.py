@@ -364,6 +364,10 @@ def test_chat_default_is_graph_chat_imported_lazily(settings, monkeypatch):
         if question == "bad":
             raise InputError("memory is empty", hint="process a meeting first")
         yield "tool", "search_meetings"
+        if question == "retried?":  # streamed, then the model rewrote its reply
+            yield "token", "draft"
+            yield "final", "rewritten"
+            return
         yield "final", "ok"
 
     monkeypatch.setitem(sys.modules, "graph.chat", types.SimpleNamespace(answer_stream=answer_stream))
@@ -372,6 +376,9 @@ def test_chat_default_is_graph_chat_imported_lazily(settings, monkeypatch):
         with client.stream("POST", "/chat", json={"question": "q?"}) as r:
             events = [(e, d) for e, d, _ in sse_events(r)]
         assert [e for e, _ in events] == ["tool", "token", "done"] and events[1][1]["text"] == "ok"
+        with client.stream("POST", "/chat", json={"question": "retried?"}) as r:
+            events = [(e, d) for e, d, _ in sse_events(r)]
+        assert events[1:3] == [("token", {"text": "draft"}), ("replace", {"text": "rewritten"})]
         assert_clear_error(client.post("/chat", json={"question": "bad"}), 422, "memory is empty", "process a meeting")
     assert calls[0] == (settings.data_dir, "q?", "default")
 

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage
 
 from core.llm import ModelHub
 from core.meeting import no_follow_up
-from graph.chat import NOT_FOUND, answer, user_language
+from graph.chat import NOT_FOUND, answer, answer_stream, user_language
 from graph.context import Context
 from tests.fakes import constant, fake_model
 
@@ -100,6 +100,58 @@ def test_user_language():
     assert user_language("다음 회의는 언제죠?") == "ko" and user_language("When is the next meeting?") == "en"
 
 
+def test_grounded_answer_streams_its_tokens_then_the_sources(settings, store):
+    import json
+
+    reply = json.dumps({"found": True, "answer": "The beta launches on December 10 [1]."})
+    model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))  # streams its reply word by word
+    events = list(answer_stream(context(settings, store, model), "When will the beta launch?", "s1"))
+    tokens = [t for kind, t in events if kind == "token"]
+    final = events[-1]
+    assert final[0] == "final" and final[1].startswith("The beta launches on December 10 [1].")
+    assert len(tokens) >= 5 and "".join(tokens) == final[1]  # the answer word by word, then the sources line
+    assert tokens[-1].strip().startswith("Sources: [1] Mobile app launch")
+    assert not any("found" in t or "{" in t for t in tokens)  # the JSON around the answer is never shown
+
+
+def test_grounded_stream_shows_nothing_when_the_model_finds_nothing(settings, store):
+    import json
+
+    reply = json.dumps({"found": False, "answer": "The passages do not say who approved it."})
+    model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
+    events = list(answer_stream(context(settings, store, model), "Who approved the launch budget for the beta?", "s2"))
+    assert events == [("final", NOT_FOUND["en"])]
+
+
 def test_real_local_model_answers_with_a_citation(settings, store):
-    reply = answer(context(settings, store), "When will the beta launch?", "real")
-    assert "10" in reply.content and "Sources: [" in reply.content and "Mobile app launch" in reply.content
+    events = list(answer_stream(context(settings, store), "When will the beta launch?", "real"))
+    tokens = [t for kind, t in events if kind == "token"]
+    kind, text = events[-1]
+    assert kind == "final" and "10" in text and "Sources: [" in text and "Mobile app launch" in text
+    assert len(tokens) >= 3 and "".join(tokens) == text  # streamed as the model wrote it
+
+
+def test_terminal_repl_prints_tokens_as_they_come_and_a_rewritten_final(settings, monkeypatch, capsys):
+    """`minutes chat`: streamed tokens are printed as they arrive; a final answer that differs from them
+    (the model retried) is printed whole; tool steps go to stderr."""
+    import graph.chat as chat_module
+    import graph.context as context_module
+    from app.chat_repl import repl
+
+    script = {"When?": [("token", "On "), ("token", "Dec 10."), ("final", "On Dec 10.")],
+              "Who?": [("tool", "search_meetings"), ("token", "Bo"), ("final", "Bob Lee [1].")]}
+    questions = ["When?", "", "Who?"]
+
+    def ask(_prompt=""):
+        if not questions:
+            raise EOFError
+        return questions.pop(0)
+
+    monkeypatch.setattr("builtins.input", ask)
+    monkeypatch.setattr(context_module.Context, "from_settings", classmethod(lambda cls, s: None))
+    monkeypatch.setattr(chat_module, "chat_mode", lambda ctx: "grounded")
+    monkeypatch.setattr(chat_module, "answer_stream", lambda ctx, q, thread, cp: iter(script[q]))
+    repl(settings, "t-repl")
+    out, err = capsys.readouterr()
+    assert out == "On Dec 10.\nBo\nBob Lee [1].\n"
+    assert "· search_meetings" in err and "grounded mode" in err

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from core.errors import InputError, ModelError
 from core.llama_server import LlamaServer, shared_server
-from core.llm import ModelHub, estimate_tokens, extract_json, language_matches
+from core.llm import ModelHub, estimate_tokens, extract_json, language_matches, partial_json
 from core.metrics import Metrics, load_totals
 from core.settings import LLMStage, LocalServerSettings, Settings
 
@@ -379,6 +379,14 @@ def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
         n = len(srv.requests)
         assert hub.structured("summarizer", Minutes, MESSAGES, language="en") == out  # cached
         assert len(srv.requests) == n
+
+        seen: list[str] = []  # streamed structured output: the text so far after each chunk
+        streamed = hub.structured("chat", Minutes, MESSAGES, language="en", on_text=seen.append)
+        assert streamed == out and srv.requests[-1]["stream"] is True
+        assert srv.requests[-1]["response_format"]["type"] == "json_schema"
+        assert seen[0] == "" and len(seen) >= 3 and seen[-1] == json.dumps(GOOD_EN, ensure_ascii=False)
+        assert all(b.startswith(a) for a, b in zip(seen, seen[1:]))
+        assert partial_json(seen[1]) == {} and partial_json(seen[-1]) == GOOD_EN
 
 
 @pytest.mark.real

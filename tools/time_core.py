@@ -385,7 +385,10 @@ def select_pieces(candidates: list[Piece]) -> list[Piece]:
     return chosen
 
 
-def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str]) -> list[list[Piece]]:
+def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str], *,
+                 leading_conns: bool = False) -> list[list[Piece]]:
+    """Group adjacent pieces into phrases. With ``leading_conns`` (English), a connector that ends one
+    phrase but cannot join the next piece to it ("next month after 3pm") moves to that next phrase."""
     groups: list[list[Piece]] = []
     for p in pieces:
         if p.kind == "conn" and p.value == "and" and groups and not any(
@@ -404,6 +407,10 @@ def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str]) -> list[
             q.kind == p.kind for q in groups[-1]) and not any(q.kind == "conn" for q in groups[-1])
         if groups and not same_class and not clash and not coarse and glue.fullmatch(text[groups[-1][-1].end : p.start]):
             groups[-1].append(p)
+        elif (leading_conns and groups and len(groups[-1]) > 1 and groups[-1][-1].kind == "conn"
+              and groups[-1][-1].end > groups[-1][-1].start and not str(groups[-1][-1].value).endswith("-post")
+              and p.kind != "conn" and glue.fullmatch(text[groups[-1][-1].end : p.start])):
+            groups.append([groups[-1].pop(), p])
         else:
             groups.append([p])
     return groups
@@ -513,7 +520,7 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
         if p.value == "and" and "between" in earlier and has_before and has_after:
             split, is_range = i, True
             break
-        if p.value == "before-incl" and earlier & {"from", "since"} and has_before and has_after:
+        if p.value in ("before-incl", "until") and earlier & {"from", "since"} and has_before and has_after:
             split, is_range = i, True
             break
         if p.value in ("from-post",) and has_before and has_after:
@@ -562,16 +569,28 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
             open_kind = p.value
         elif p.value in ("since-post", "before-post"):
             open_kind = {"since-post": "since", "before-post": "before-incl"}[p.value]
-        elif p.value in ("from-post", "from") and open_kind is None:
+        elif p.value == "from-post" and open_kind is None:
             open_kind = "since"
+        elif p.value == "from" and open_kind is None:
+            open_kind = "since"
+        elif p.value == "until":
+            open_kind = "until"
     date_level = part.clock is None and w.kind == "instant" and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"]
+    if open_kind == "since" and ctx.convention == "recognizers" and date_level and all(
+            p.value == "from" for p in conns):
+        open_kind = None  # [recognizers: a lone "from <date>" is just that date]
+    # [recognizers: "until/no later than <day>" ends at the start of that day, "after <day>" starts on it]
+    one_day = (ctx.convention == "recognizers" and date_level and w.grain == "day" and w.start is not None
+               and w.end is not None and w.end - w.start == timedelta(days=1))
+    if open_kind == "until":
+        open_kind = "before-excl" if one_day else "before-incl"
     if open_kind == "before-incl":
         end = w.end if (date_level or w.kind == "interval") else w.start
         w = Window("open-before", None, end, w.grain, absolute=w.absolute)
     elif open_kind == "before-excl":
         w = Window("open-before", None, w.start, w.grain, absolute=w.absolute)
     elif open_kind == "after-excl":
-        start = w.end if (date_level or w.kind == "interval") else w.start
+        start = w.end if ((date_level or w.kind == "interval") and not one_day) else w.start
         w = Window("open-after", start, None, w.grain, absolute=w.absolute)
     elif open_kind == "since":
         w = Window("open-after", w.start, None, w.grain, absolute=w.absolute)

@@ -528,13 +528,13 @@ def _clock_range(m, ctx):
 
 
 # --------------------------------------------------------------------------------------- connectors
-_CONNS = {"by": "before-incl", "until": "before-incl", "till": "before-incl", "til": "before-incl",
-          "up to": "before-incl", "no later than": "before-incl", "not later than": "before-incl",
+_CONNS = {"by": "before-incl", "until": "until", "till": "until", "til": "until",
+          "up to": "until", "no later than": "until", "not later than": "until",
           "before": "before-excl", "prior to": "before-excl", "earlier than": "before-excl",
           "after": "after-excl", "later than": "after-excl", "since": "since", "starting": "since",
           "starting from": "since", "beginning": "since", "as of": "since", "from": "from", "to": "to",
           "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and",
-          "as early as": "since", "as late as": "before-incl", "or later": "since-post", "and later": "since-post",
+          "as early as": "since", "as late as": "until", "or later": "since-post", "and later": "since-post",
           "or after": "since-post", "and after": "since-post", "and greater": "since-post", "or greater": "since-post",
           "onwards": "since-post", "onward": "since-post", "and beyond": "since-post", "or earlier": "before-post",
           "and earlier": "before-post", "or before": "before-post", "and before": "before-post"}
@@ -734,7 +734,7 @@ def _to_date(m, ctx):
 @rule(r"\bbefore\s+(?:the\s+)?end\s+of\b|\bafter\s+(?:the\s+)?(?:beginning|start)\s+of\b")
 def _before_end_of(m, ctx):
     """"before the end of December" = by the end of it; "after the beginning of March" = from its start."""
-    kind = "before-incl" if m.group(0).lower().startswith("before") else "from"
+    kind = "before-incl" if m.group(0).lower().startswith("before") else "since"
     return [Piece("conn", m.start(), m.end(), kind)]
 
 
@@ -916,3 +916,97 @@ def _year_part(m, ctx):
         s0 = date(y, 1 + 4 * third, 1)
         return _dp(m, DateRef(span=Span(s0, add_months(s0, 4), "month")))
     return _dp(m, DateRef(span=period_part(year_span(y), _PART_WORD[word])))
+
+
+# ------------------------------------------------------------------------- spelled-out numbers
+_ONE_TO_NINE = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TEENS_RE = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_TENS_ALL = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+             "ninety": 90}
+_TENS_RE = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_UNDER100_RE = rf"(?:{_TENS_RE}(?:[\s-]{_ONE_TO_NINE})?|{_TEENS_RE}|{_ONE_TO_NINE})"
+_CENTURY_RE = r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)"
+YEAR_WORDS_RE = (rf"(?:{_CENTURY_RE}\s+(?:hundred\s+(?:and\s+)?)?(?:{_TENS_RE}(?:[\s-]{_ONE_TO_NINE})?|{_TEENS_RE}"
+                 rf"|oh\s+{_ONE_TO_NINE})|{_CENTURY_RE}\s+hundred|two\s+thousand(?:(?:\s+and)?\s+{_UNDER100_RE})?)")
+
+
+def under_100(s: str) -> int | None:
+    """"forty-three" -> 43, "fifteen" -> 15, "oh five" -> 5 (spelled numbers below 100)."""
+    words = s.lower().replace("-", " ").split()
+    if words and words[0] == "oh":
+        words = words[1:]
+    if len(words) == 1 and words[0] in _ONES:
+        return _ONES[words[0]]
+    if words and words[0] in _TENS_ALL and len(words) <= 2:
+        if len(words) == 1:
+            return _TENS_ALL[words[0]]
+        if words[1] in _ONES and _ONES[words[1]] < 10:
+            return _TENS_ALL[words[0]] + _ONES[words[1]]
+    return None
+
+
+def year_words(s: str) -> int | None:
+    """A spelled-out year: "nineteen ninety six", "two thousand and fifteen", "seventeen hundred thirty three"."""
+    w = re.sub(r"\s+", " ", s.lower().replace("-", " ")).strip()
+    if w.startswith("two thousand"):
+        rest = w[len("two thousand"):].strip()
+        rest = rest[4:] if rest.startswith("and ") else rest
+        n = under_100(rest) if rest else 0
+        return None if n is None else 2000 + n
+    head, _, rest = w.partition(" ")
+    century = _ONES.get(head) or _TENS_ALL.get(head)
+    if century is None:
+        return None
+    rest = re.sub(r"^hundred\s*(?:and\s*)?", "", rest)
+    n = under_100(rest) if rest else 0
+    return None if n is None else century * 100 + n
+
+
+_YEAR_CTX = re.compile(rf"(?:\b(?:in|of|since|until|till|by|from|to|through|before|after|during|year)|{MONTH_RE}"
+                       rf"|\d(?:st|nd|rd|th)?|{ORD_WORD_RE}|{_UNDER100_RE})\s*,?\s*$", re.IGNORECASE)
+
+
+@rule(rf"\b({YEAR_WORDS_RE})\b")
+def _year_words(m, ctx):
+    """A spelled-out year after a preposition or a date: "in nineteen ninety six", "May 5 two thousand"."""
+    if not _YEAR_CTX.search(m.string[: m.start()]):
+        return []
+    y = year_words(m.group(1))
+    if y is None or not 1000 <= y <= 2999:
+        return []
+    return _dp(m, DateRef(span=year_span(y)))
+
+
+_CARD_DAY_RE = rf"(?:(?:twenty)(?:[\s-]{_ONE_TO_NINE})?|thirty(?:[\s-]one)?|{_TEENS_RE})"
+
+
+@rule(rf"{_MAY_OK}\b({MONTH_RE})\s+(?:the\s+)?({_CARD_DAY_RE})\b(?![\s-]+(?:{UNIT_RE}|percent|people|persons|times)\b)"
+      rf"|\b({_CARD_DAY_RE})\s+(?:of\s+)?({MONTH_RE})(?!\w)")
+def _month_card_day(m, ctx):
+    """A day of month as a spelled cardinal: "May twenty nine", "fifteen August"."""
+    mo = month_num(m.group(1) or m.group(4))
+    d = under_100(m.group(2) or m.group(3))
+    if d is None or not valid_date(2000, mo, d):
+        return []
+    return _dp(m, DateRef(month=mo, day=d))
+
+
+_MIN_WORD_RE = rf"(?:oh[\s-]{_ONE_TO_NINE}|{_TEENS_RE}|(?:twenty|thirty|forty|fifty)(?:[\s-]?{_ONE_TO_NINE})?)"
+_WORD_MER = r"(a\s*\.?\s*m\b\s*\.?|p\s*\.?\s*m\b\s*\.?)"
+_WORD_CLOCK_CTX = re.compile(
+    rf"(?:\b(?:at|from|to|till|until|between|and|by|around|about|tomorrow|today|tonight|morning|afternoon|evening"
+    rf"|night)|\d(?:st|nd|rd|th)|{ORD_WORD_RE}|{WEEKDAY_RE})\s*,?\s*$", re.IGNORECASE)
+
+
+@rule(rf"\b({HOUR_WORD_RE})(?:[\s-]+({_MIN_WORD_RE})(?:\s+minutes?)?)?(?:\s*{_WORD_MER})?(?![\w-])")
+def _word_clock(m, ctx):
+    """A spelled clock time: "one thirty p m", "nine a m", "seven twenty-seven", "five-thirty"."""
+    if not (m.group(2) or m.group(3)):
+        return []
+    if not m.group(3) and not _WORD_CLOCK_CTX.search(m.string[: m.start()]):
+        return []
+    h = int(en_number(m.group(1)) or 0)
+    mi = under_100(m.group(2)) if m.group(2) else 0
+    if mi is None or mi > 59:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(h, mi, 0, _mer(m.group(3).replace(" ", "")) if m.group(3) else None))]

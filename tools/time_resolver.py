@@ -94,7 +94,7 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
     ctx = Context(_local_now(now, zone), convention, past_since=language == "en")
     module = time_ko if language == "ko" else time_en
     pieces = select_pieces(module.lex(text, ctx))
-    groups = group_pieces(text, pieces, module.GLUE)
+    groups = group_pieces(text, pieces, module.GLUE, leading_conns=not module.POSTFIX)
     out = []
     for g in groups:
         # connectors belong on one side of their phrase: English ones lead ("by Friday"), Korean ones
