@@ -227,6 +227,50 @@ EN_CASES += [
     ("the week beginning February 4", "instant", "2027-02-01", "2027-02-08", "week"),
     ("Thursdays at 17.30", "instant", "11-26 17:30", "11-26 17:31", "minute"),
 ]
+# Round 3: spelled-out numbers, day ranges sharing a month, decades, parts of periods, holiday weekends,
+# connectors carried to the time they govern, meals, next hour, "to date" (product convention).
+EN_CASES += [
+    ("in nineteen ninety six", "instant", "1996-01-01", "1997-01-01", "year"),
+    ("January twenty five nineteen eighty six", "instant", "1986-01-25", "1986-01-26", "day"),
+    ("October two thousand and five", "instant", "2005-10-01", "2005-11-01", "month"),
+    ("May twenty nine", "instant", "2027-05-29", "2027-05-30", "day"),
+    ("tomorrow at seven twenty-seven", "instant", "11-27 07:27", "11-27 07:28", "minute"),
+    ("one thirty p m", "instant", "11-26 13:30", "11-26 13:31", "minute"),
+    ("from three thirty to four thirty", "interval", "11-26 15:30", "11-26 16:30", "minute"),
+    ("at 10 past 9", "instant", "11-26 09:10", "11-26 09:11", "minute"),
+    ("april ninth through seventeenth", "interval", "2027-04-09", "2027-04-18", "day"),
+    ("between 3 and 12 of December", "interval", "12-03", "12-13", "day"),
+    ("from the 4th to the 23rd of next month", "interval", "12-04", "12-24", "day"),
+    ("from april in 2027 to june in 2028", "interval", "2027-04-01", "2028-07-01", "month"),
+    ("from 5/1-5/7/2027", "interval", "2027-05-01", "2027-05-08", "day"),
+    ("from 10-1-2018-10-7-2018", "interval", "2018-10-01", "2018-10-08", "day"),
+    ("2016 10 16", "instant", "2016-10-16", "2016-10-17", "day"),
+    ("12-2015", "instant", "2015-12-01", "2016-01-01", "month"),
+    ("sales_report-2002-10-09.xlsx", "instant", "2002-10-09", "2002-10-10", "day"),
+    ("in the nineties", "interval", "1990-01-01", "2000-01-01", "year"),
+    ("the next decade", "interval", "2030-01-01", "2040-01-01", "year"),
+    ("the first 2 weeks of January", "interval", "2027-01-04", "2027-01-18", "day"),
+    ("the last four months of 2021", "interval", "2021-09-01", "2022-01-01", "month"),
+    ("the third month of next year", "instant", "2027-03-01", "2027-04-01", "month"),
+    ("the first quarter of next year", "interval", "2027-01-01", "2027-04-01", "month"),
+    ("week 27 of last year", "instant", "2025-06-30", "2025-07-07", "week"),
+    ("labor day weekend", "interval", "2027-09-04", "2027-09-07", "day"),  # Monday holiday: Sat..Mon
+    ("the weekend of thanksgiving 2023", "interval", "2023-11-23", "2023-11-27", "day"),
+    ("after 3pm", "open-after", "11-26 15:00", None, "hour"),
+    ("as early as 7:00 am", "open-after", "11-26 07:00", None, "hour"),
+    ("next evening", "interval", "11-27 18:00", "11-27 21:00", "hour"),
+    ("after dinner", "open-after", "11-26 21:00", None, "hour"),
+    ("next hour", "interval", "11-26 10:00", "11-26 11:00", "minute"),
+    ("in the next two days", "interval", "11-27", "11-29", "day"),
+    ("year greater than 2012", "open-after", "2013-01-01", None, "year"),
+    (">= 2019", "open-after", "2019-01-01", None, "year"),
+    ("from March to date", "interval", "03-01", "11-27", "day"),
+    ("between now and eight o'clock", "interval", "11-26 10:00", "11-26 20:00", "minute"),
+    ("between 0730-0930", "interval", "11-26 07:30", "11-26 09:30", "minute"),
+    ("beginning January 7th", "open-after", "2027-01-07", None, "day"),
+    ("EOY", "interval", "07-01", "2027-01-01", "month"),
+    ("at mid night", "instant", "11-27 00:00", "11-27 01:00", "hour"),
+]
 
 
 @pytest.mark.parametrize("phrase,kind,start,end,grain", KO_CASES, ids=[c[0] for c in KO_CASES])
@@ -251,6 +295,11 @@ def test_english_phrases(phrase, kind, start, end, grain):
     "회의록을 정리해 주세요.", "좋은 아침입니다", "방에 사람이 세 명 있다", "이것은 예상보다 오래 걸릴 수 있다",
     "Please summarize the meeting.", "This may take longer than expected.", "We have 21 coins.",
     "Good morning everyone", "", "좋은 주말 보내세요!",
+    "I have two points", "the second version", "May I ask", "a march through the backlog",
+    "We will have lunch together with Jim", "the dawn of a new era", "Is the doc up to date?",
+    "a last minute change", "deliver two thousand pieces", "the 1st week went fine", "twenty five people came",
+    "Labs were notable for a BUN/Cr of 30/4.85", "$DEC farming is coming", "Is this a valid date? 32 - 2015",
+    "Tel: +86 138-2010-2015",
 ])
 def test_no_time_gives_none(text):
     assert resolve(text, NOW, SEOUL) is None
@@ -468,3 +517,30 @@ def test_days_sharing_a_month():
     assert got == [(date(2027, 6, 18), date(2027, 6, 19)), (date(2027, 6, 19), date(2027, 6, 20))]
     got = [(e.start.date(), e.end.date()) for e in find_all("I am looking at 18 and 19 June", NOW, SEOUL)]
     assert got == [(date(2027, 6, 18), date(2027, 6, 19)), (date(2027, 6, 19), date(2027, 6, 20))]
+
+
+def test_recognizers_convention_round3_points():
+    """Only under convention="recognizers": a lone "from <date>" is that date, "until/after <day>" use the
+    day's start, "between now and <date>" is a date range, bare hours keep their clock reading."""
+    rec = dict(convention="recognizers")
+    f = resolve("from 2015", NOW, SEOUL, **rec)
+    assert (f.kind, f.start.year, f.end.year) == ("instant", 2015, 2016)
+    assert resolve("from 2015", NOW, SEOUL).kind == "open-after"  # product: open range
+    u = resolve("no later than January 1, 2010", NOW, SEOUL, **rec)
+    assert (u.kind, u.end.date()) == ("open-before", date(2010, 1, 1))
+    assert resolve("no later than January 1, 2010", NOW, SEOUL).end.date() == date(2010, 1, 2)
+    a = resolve("after January 1, 2007", NOW, SEOUL, **rec)
+    assert (a.kind, a.start.date()) == ("open-after", date(2007, 1, 1))
+    b = resolve("between now and December 15th", NOW, SEOUL, **rec)
+    assert (b.start.isoformat()[:16], b.end.date()) == ("2026-11-26T00:00", date(2026, 12, 15))
+    c = resolve("from two thirty to two forty five", NOW, SEOUL, **rec)
+    assert (c.start.hour, c.start.minute, c.end.hour, c.end.minute) == (2, 30, 2, 45)
+    w = resolve("labor day weekend", NOW, SEOUL, **rec)  # this year's
+    assert (w.start.date(), w.end.date()) == (date(2026, 9, 5), date(2026, 9, 8))
+
+
+def test_round3_durations():
+    assert parse_duration("Book a room for two nights?", "en") == timedelta(days=2)
+    assert parse_duration("the course lasts three weekends", "en") == timedelta(days=6)
+    assert parse_duration("I'll leave for 10D", "en") == timedelta(days=10)
+    assert parse_duration("the cold lasted 2W", "en") == timedelta(weeks=2)

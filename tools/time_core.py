@@ -344,7 +344,7 @@ def resolve_part(
         span = default_span
     if part.clock is not None:
         day = span.start if span is not None else ctx.today
-        h, off = clock_hour(part.clock, part.pod)
+        h, off = clock_hour(part.clock, part.pod, default_rule=ctx.convention != "recognizers")
         start = datetime.combine(day, time()) + timedelta(
             days=off, hours=h, minutes=part.clock.minute, seconds=part.clock.second
         )
@@ -575,8 +575,11 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
             open_kind = "since"
         elif p.value == "until":
             open_kind = "until"
+        elif p.value == "after-start":
+            open_kind = "since"  # "after the beginning of March": from its start, the coming one
     date_level = part.clock is None and w.kind == "instant" and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"]
-    if open_kind == "since" and ctx.convention == "recognizers" and date_level and all(
+    if open_kind == "since" and ctx.convention == "recognizers" and part.clock is None and w.start is not None \
+            and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"] and all(
             p.value == "from" for p in conns):
         open_kind = None  # [recognizers: a lone "from <date>" is just that date]
     # [recognizers: "until/no later than <day>" ends at the start of that day, "after <day>" starts on it]
@@ -660,10 +663,31 @@ def _range(left: Part, right: Part, ctx: Context) -> Window | None:
         return Window("interval", start, end, finer(lw.grain, rw.grain))
     if right.clock is not None or right.pod is not None:
         end = rw.start if right.clock is not None else rw.end
+        if right.clock is not None and end <= lw.start and right.clock.meridiem is None and not right.clock.explicit_24h:
+            end += timedelta(hours=12)  # "between now and eight o'clock" said at 10:20: 20:00
         return Window("interval", lw.start, end, finer(lw.grain, rw.grain))
+    def _now_like(p: Part) -> bool:
+        return p.moment is not None and not p.dates and GRAIN_ORDER[p.moment.grain] <= GRAIN_ORDER["minute"]
+
+    if left.clock is None and right.clock is None and (
+            (_now_like(left) and right.dates) or (_now_like(right) and left.dates)):
+        # "between now and November 15th", "between Jan 22 and now"
+        lstart, rstart = lw.start, rw.start
+        if left.dates and not right.dates and lstart > rstart and all(
+                r.span is None and r.year is None for r in left.dates):
+            lstart = _shift_year(lstart, -1)
+        if ctx.convention == "recognizers":  # [recognizers: a date range; "now" stands for today]
+            lstart = datetime.combine(lstart.date(), time())
+            rstart = datetime.combine(rstart.date(), time())
+        if rstart <= lstart:
+            return None
+        return Window("interval", lstart, rstart, "day" if ctx.convention == "recognizers" else "minute")
     # date-level ranges
     start = lw.start
     end = rw.start if ctx.convention == "recognizers" else rw.end
+    if end <= start and start.year > ctx.today.year and all(
+            r.span is None and r.year is None and r.month is not None for r in left.dates):
+        start = _shift_year(start, -1)  # "from March to date": the March before
     if end <= start:
         return None
     # A partial left date read as next year ("10월 1일부터 11월 7일까지" said on Oct 24) is this year's

@@ -139,7 +139,8 @@ def _shift(word: str | None) -> int:
 
 @rule(r"\b(?:right now|now|at the moment|currently)\b")
 def _now(m, ctx):
-    w = Window("instant", ctx.now, ctx.now + timedelta(minutes=1), "minute", absolute=True)
+    now = ctx.now.replace(microsecond=0)
+    w = Window("instant", now, now + timedelta(minutes=1), "minute", absolute=True)
     return [Piece("moment", m.start(), m.end(), w)]
 
 
@@ -187,7 +188,7 @@ def _weekday(m, ctx):
 _PERIOD_MOD = r"(this|next|last|previous|past|current|coming|upcoming|the following|following|the)"
 
 
-@rule(rf"\b(?:the\s+)?week\s+after\s+next\b|\b{_PERIOD_MOD}\s+(week|month|year)\b(?!\s*(?:'s|’s))")
+@rule(rf"\b(?:the\s+)?week\s+after\s+next\b|\b{_PERIOD_MOD}\s+(?:calendar\s+)?(week|month|year)\b(?!\s*(?:'s|’s)|\s+(?:19|20)\d{{2}}\b)")
 def _period(m, ctx):
     if m.group(0).lower().endswith("next") and "after" in m.group(0).lower():
         return _dp(m, DateRef(span=week_span(ctx, 2)))
@@ -214,7 +215,7 @@ _PART_WORD = {"beginning": "초", "start": "초", "early": "초", "earlier": "�
 
 
 @rule(rf"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
-      rf"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last)\s+)?(week|month|year)\b")
+      rf"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last|previous)\s+)?(week|month|year)\b")
 def _period_part_rule(m, ctx):
     part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
     shift = _shift(m.group(2) or m.group(5))
@@ -253,7 +254,7 @@ def _end_of_day(m, ctx):
 _MAY_OK = r"(?<!\bit )(?<!\byou )(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\bhe )(?<!\bshe )(?<!\bthis )"
 
 
-@rule(rf"\b(?:(?:on\s+)?({WEEKDAY_RE})[\s,]*)?({MONTH_RE})[\s/-]*{DAYNUM_RE}(?![\d:])(?:(?:\s*,\s*|\s+)(\d{{4}}))?\b")
+@rule(rf"\b(?:(?:on\s+)?({WEEKDAY_RE})[\s,]*)?({MONTH_RE})(?:[\s/-]*|\s+the\s+){DAYNUM_RE}(?![\d:])(?:(?:\s*,\s*|\s+)(?:(?:of|in)\s+)?(\d{{4}}))?\b")
 def _month_day(m, ctx):
     mo = month_num(m.group(2))
     d = _daynum(m, 3, 4)
@@ -265,8 +266,10 @@ def _month_day(m, ctx):
     return _dp(m, DateRef(month=mo, day=d))
 
 
-@rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+(?:of\s+)?({MONTH_RE})(?:(?:\s*,\s*|\s+)(\d{{4}}))?\b")
+@rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+(?:of\s+)?({MONTH_RE})(?:(?:\s*,\s*|\s+)(?:(?:of|in)\s+)?(\d{{4}}))?\b")
 def _day_month(m, ctx):
+    if re.search(r"[$€£]\s?$", m.string[: m.start()]):
+        return []  # "$12 December 27": an amount
     d = _daynum(m, 1, 2)
     mo = month_num(m.group(3))
     if d is None or not valid_date(2000, mo, d):
@@ -277,14 +280,16 @@ def _day_month(m, ctx):
     return _dp(m, DateRef(month=mo, day=d))
 
 
-@rule(rf"\b({MONTH_RE})(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b|\b(\d{{4}})\s+({MONTH_RE})\b")
+@rule(rf"\b({MONTH_RE})(?:\s*,?\s*(?:(?:of|in)\s+)?(\d{{4}}))?\b|\b(\d{{4}})\s+({MONTH_RE})\b")
 def _month(m, ctx):
     word = m.group(1) or m.group(4)
+    if m.start() > 0 and m.string[m.start() - 1] in "$#@":
+        return []  # "$DEC": a ticker or tag
     if word.lower().rstrip(".") == "may":
         before = m.string[: m.start()].lower()
         if not (m.group(2) or m.group(3) or re.search(r"\b(in|of|next|last|since|until|by|after|before|during|from|through|to|early|mid|late|end of)\s+$", before)):
             return []
-    if word.lower().rstrip(".") in ("mar", "jan", "jun", "jul", "aug", "oct", "dec", "nov", "feb", "apr", "sep", "sept") and word[0].islower() and not (m.group(2) or m.group(3)):
+    if word.lower().rstrip(".") in ("march", "mar", "jan", "jun", "jul", "aug", "oct", "dec", "nov", "feb", "apr", "sep", "sept") and word[0].islower() and not (m.group(2) or m.group(3)):
         before = m.string[: m.start()].lower()
         if not re.search(r"\b(in|of|this|next|last|since|until|by|after|before|during|from|through|to)\s+$", before):
             return []
@@ -295,7 +300,7 @@ def _month(m, ctx):
     return _dp(m, DateRef(month=mo, year=year))
 
 
-@rule(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/:])")
+@rule(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/:]|\.\d)")
 def _slash_date(m, ctx):
     a, b = int(m.group(1)), int(m.group(2))
     mo, d = (a, b) if a <= 12 else (b, a)
@@ -305,7 +310,7 @@ def _slash_date(m, ctx):
         y = int(m.group(3))
         y = y + 2000 if y < 100 else y
         dd = valid_date(y, mo, d)
-        return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"))) if dd else []
+        return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=y)) if dd else []
     return _dp(m, DateRef(month=mo, day=d))
 
 
@@ -327,6 +332,8 @@ def _year_month_num(m, ctx):
 @rule(r"(?<![\d/.:$-])(?:the\s+)?(?:year\s+)?((?:19|20)\d{2})(?![\d/:%-])(?:\s*'?s\b)?")
 def _year_num(m, ctx):
     y = int(m.group(1))
+    if re.search(r"\d\s*[-–]\s*$", m.string[: m.start()]) or re.match(r"\s*[-–]\s*\d(?!\d{3})", m.string[m.end():]):
+        return []  # "32 - 2015", "2015 - 32": a number joined to another, not a year
     if re.search(r"\d\s*'?s$", m.group(0)):
         return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
     return _dp(m, DateRef(span=year_span(y)))
@@ -341,14 +348,14 @@ def _the_period(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:" + MONTH_RE + r"))")
+@rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:" + MONTH_RE + r"))(?!\s+(?:week|month|year|quarter|half|time|round|place|floor|step|version|item|point|anniversary|birthday|century|grade|edition|day)s?\b)")
 def _dom(m, ctx):
     d = int(m.group(1))
     return _dp(m, DateRef(day=d)) if 1 <= d <= 31 else []
 
 
 # ------------------------------------------------------------------------------------- offsets
-@rule(rf"\b(?:in|within|after)\s+(?:the\s+next\s+)?({NUM_RE})\s+({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
+@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})\s+({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
       rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
 def _offset(m, ctx):
     num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -357,6 +364,8 @@ def _offset(m, ctx):
         return []
     if "and a half" in m.group(0).lower():
         n += 0.5
+    if re.match(r"in\s+(?:the\s+)?next\s", m.group(0), re.IGNORECASE) and unit_name(unit) in ("day", "week", "month", "year"):
+        return _next_n_pieces(m, ctx, n, unit_name(unit), False)  # "in the next two days": the span
     tail = (m.group(5) or "").lower()
     sign = -1 if tail in ("ago", "before today", "earlier") else 1
     if ctx.convention == "recognizers" and m.group(0).lower().startswith("within"):
@@ -379,14 +388,25 @@ def _shift_rule(m, ctx):
 
 
 @rule(rf"\b(?:the\s+)?(next|past|last|previous|coming|upcoming)\s+({NUM_RE})\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
-      rf"|\b(?:the\s+)?({NUM_RE})\s+(next|past|last|previous|coming|upcoming)\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b")
+      rf"|\b(?:the\s+)?({NUM_RE})\s+(next|past|last|previous|coming|upcoming)\s+(minutes|mins|hours|hrs|days|weeks|months|years)\b")
 def _next_n(m, ctx):
     direction, num, unit_s = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
     n = en_number(num)
     if n is None:
         return []
-    unit = unit_name(unit_s)
-    past = direction.lower() in ("past", "last", "previous")
+    return _next_n_pieces(m, ctx, n, unit_name(unit_s), direction.lower() in ("past", "last", "previous"))
+
+
+@rule(r"(?<!\bthe )(?<!\ba )\b(next|past|last|previous|this)\s+(hour|minute)\b(?!-)")
+def _next_hour(m, ctx):
+    """"next hour" = the coming 60 minutes, "last minute" = the one just past."""
+    if m.group(1).lower() == "this":
+        return []
+    return _next_n_pieces(m, ctx, 1, m.group(2).lower(), m.group(1).lower() != "next")
+
+
+def _next_n_pieces(m: re.Match[str], ctx: Context, n: float, unit: str, past: bool) -> list[Piece]:
+    """"the next 3 days" = tomorrow .. +3 days; "the past 2 hours" = the 2 hours up to now."""
     if unit in ("minute", "hour"):
         now = ctx.now.replace(microsecond=0)
         delta = timedelta(**{unit + "s": n})
@@ -410,12 +430,21 @@ _PODS = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "
          "overnight": "night", "dawn": "dawn"}
 
 
-@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday)\s+)?(morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
+_MEAL_VERB = re.compile(r"\b(?:have|has|having|had|eat|eats|eating|ate|grab|grabbing|get|getting|got|bring|brought|buy"
+                        r"|bought|make|made|cook|cooking|order|ordered|skip|skipped|serve|served|enjoy|enjoyed)"
+                        r"(?:\s+(?:a|an|some|our|my|the|their|your|his|her))?\s+$", re.IGNORECASE)
+
+
+@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday|next|last|previous)\s+)?(morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
 def _pod(m, ctx):
     word = re.sub(r"\s+", " ", m.group(3).lower())
     out: list[Piece] = []
+    if word.startswith("lunch") and not m.group(2) and _MEAL_VERB.search(m.string[: m.start()]):
+        return []  # "we will have lunch together": a meal, not a time
+    if word == "dawn" and re.match(r"\s+of\b", m.string[m.end():]):
+        return []  # "the dawn of a new era"
     if m.group(2):
-        off = {"this": 0, "tomorrow": 1, "yesterday": -1}[m.group(2).lower()]
+        off = {"this": 0, "tomorrow": 1, "yesterday": -1, "next": 1, "last": -1, "previous": -1}[m.group(2).lower()]
         out.append(Piece("date", m.start(2), m.end(2), _day(ctx, off)))
     pod = _PODS[word]
     if m.group(1) and pod in ("morning", "afternoon", "evening"):
@@ -425,7 +454,7 @@ def _pod(m, ctx):
 
 
 # --------------------------------------------------------------------------------------- clocks
-_MER = r"(a\.?\s?m\.?|p\.?\s?m\.?|am|pm|a|p)(?![a-z])"
+_MER = r"(a\.?\s?m\.?|p\.?\s?m\.?|am|pm|a|p)(?![a-z0-9])"
 HOUR_WORD_RE = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 CLOCK_RE = rf"(?:(\d{{1,2}})(?:[:.](\d{{2}}))?(?::(\d{{2}}))?\s*{_MER}|(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)"
 
@@ -475,7 +504,7 @@ def _clock_bare(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(int(h)))]
 
 
-@rule(rf"\b(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
+@rule(rf"\b(?:at\s+)?(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
 def _clock_past(m, ctx):
     q = m.group(1).lower()
     if m.group(3).lower() in ("to", "before") and not re.search(r"half|quarter|min", q):
@@ -494,7 +523,7 @@ def _noon(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
 
 
-@rule(r"\b(?:12\s+)?midnight\b")
+@rule(r"\b(?:12\s+)?mid\s?night\b")
 def _midnight(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
 
@@ -506,6 +535,11 @@ _T = rf"(\d{{1,2}}|{HOUR_WORD_RE})(?:[:.](\d{{2}}))?(?:\s*{_MER})?"
 @rule(rf"\b(from|between)\s+{_T}\s*(?:-|–|to|till|until|and|through)\s*{_T}(?:\s*o'?\s?clock)?"
       rf"|(?<![\d/:.-]){_T}\s*(?:-|–|to|till|until)\s*{_T}(?:\s*o'?\s?clock)?(?![\d/:-]|\.\d)")
 def _clock_range(m, ctx):
+    if re.match(r"[-/]\d", m.string[m.end():]):
+        return []  # "from 10-1-2018": a numeric date
+    if not re.search(r"[ap]\.?\s?m|:|o'?\s?clock", m.group(0), re.IGNORECASE) and re.match(rf"\s*(?:st|nd|rd|th)?\s+(?:(?:of|in)\s+(?:the\s+)?)?(?:{MONTH_RE}|(?:this|next|last)\s+month)",
+                m.string[m.end():], re.IGNORECASE):
+        return []  # "from 4-23 in next month", "between 3 and 12 of Sept": days of a month
     if m.group(1):
         g = [m.group(i) for i in range(2, 8)]
     else:
@@ -534,15 +568,20 @@ _CONNS = {"by": "before-incl", "until": "until", "till": "until", "til": "until"
           "after": "after-excl", "later than": "after-excl", "since": "since", "starting": "since",
           "starting from": "since", "beginning": "since", "as of": "since", "from": "from", "to": "to",
           "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and",
-          "as early as": "since", "as late as": "until", "or later": "since-post", "and later": "since-post",
+          "as early as": "since", "greater than": "after-excl", "as late as": "until", "or later": "since-post", "and later": "since-post",
           "or after": "since-post", "and after": "since-post", "and greater": "since-post", "or greater": "since-post",
           "onwards": "since-post", "onward": "since-post", "and beyond": "since-post", "or earlier": "before-post",
           "and earlier": "before-post", "or before": "before-post", "and before": "before-post"}
 
 
-@rule(r"\b(?:(?:or|and)\s+(?:later|after|greater|beyond|earlier|before)|onwards?)\b(?![ \t]+\d)|\b(?:as early as|as late as|no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
+@rule(r"\b(?:(?:or|and)\s+(?:later|after|greater|beyond|earlier|before)|onwards?)\b(?![ \t]+(?:\d|than\b))|[>＞]\s*=|[<＜]\s*=|\bbeginning(?:\s+on)?\b(?!\s+of\b)|\b(?:greater than|as early as|as late as|no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
 def _conn(m, ctx):
-    return [Piece("conn", m.start(), m.end(), _CONNS[m.group(0).strip().lower()])]
+    word = re.sub(r"\s+", " ", m.group(0).strip().lower())
+    if word[0] in "<>＜＞":
+        return [Piece("conn", m.start(), m.end(), "since" if word[0] in ">＞" else "before-incl")]
+    if word.startswith("beginning"):
+        return [Piece("conn", m.start(), m.end(), "after-start")]
+    return [Piece("conn", m.start(), m.end(), _CONNS[word])]
 
 
 @rule(r"\blast\s+night\b")
@@ -557,7 +596,7 @@ def _day_ampm(m, ctx):
             Piece("pod", m.start(2), m.end(), pod)]
 
 
-@rule(rf"\b(?:at\s+|by\s+)?(\d{{1,2}}|{HOUR_WORD_RE})(?::(\d{{2}}))?\s+(?:o'?clock\s+)?(?:in\s+the|this)\s+(morning|afternoon|evening|night)\b")
+@rule(rf"(?<![\d.,])\b(?:at\s+)?(\d{{1,2}}|{HOUR_WORD_RE})(?::(\d{{2}}))?\s+(?:o'?clock\s+)?(?:in\s+the|this)\s+(morning|afternoon|evening|night)\b")
 def _clock_in_pod(m, ctx):
     h = en_number(m.group(1))
     if h is None or not 0 <= h <= 12:
@@ -632,10 +671,10 @@ def _nth_in(m, ctx):
     return _dp(m, DateRef(span=Span(d, d + timedelta(days=1), "day")))
 
 
-@rule(r"\b(?:the\s+)?week\s+(\d{1,2})(?!\d)(?:\s+of\s+(\d{4}))?")
+@rule(r"\b(?:the\s+)?week\s+(\d{1,2})(?!\d)(?:\s+of\s+(?:(\d{4})|(?:the\s+)?(this|next|last|previous)\s+year))?")
 def _iso_week(m, ctx):
     n = int(m.group(1))
-    y = int(m.group(2)) if m.group(2) else ctx.today.year
+    y = int(m.group(2)) if m.group(2) else ctx.today.year + (_shift(m.group(3)) if m.group(3) else 0)
     try:
         s0 = date.fromisocalendar(y, n, 1)
     except ValueError:
@@ -734,7 +773,7 @@ def _to_date(m, ctx):
 @rule(r"\bbefore\s+(?:the\s+)?end\s+of\b|\bafter\s+(?:the\s+)?(?:beginning|start)\s+of\b")
 def _before_end_of(m, ctx):
     """"before the end of December" = by the end of it; "after the beginning of March" = from its start."""
-    kind = "before-incl" if m.group(0).lower().startswith("before") else "since"
+    kind = "before-incl" if m.group(0).lower().startswith("before") else "after-start"
     return [Piece("conn", m.start(), m.end(), kind)]
 
 
@@ -998,15 +1037,269 @@ _WORD_CLOCK_CTX = re.compile(
     rf"|night)|\d(?:st|nd|rd|th)|{ORD_WORD_RE}|{WEEKDAY_RE})\s*,?\s*$", re.IGNORECASE)
 
 
-@rule(rf"\b({HOUR_WORD_RE})(?:[\s-]+({_MIN_WORD_RE})(?:\s+minutes?)?)?(?:\s*{_WORD_MER})?(?![\w-])")
+@rule(rf"\b(?:at\s+)?({HOUR_WORD_RE})(?:[\s-]+({_MIN_WORD_RE})(?:\s+minutes?)?)?(?:\s*{_WORD_MER})?(?![\w-])")
 def _word_clock(m, ctx):
     """A spelled clock time: "one thirty p m", "nine a m", "seven twenty-seven", "five-thirty"."""
     if not (m.group(2) or m.group(3)):
         return []
-    if not m.group(3) and not _WORD_CLOCK_CTX.search(m.string[: m.start()]):
+    if not m.group(3) and not m.group(0).lower().startswith("at") and not _WORD_CLOCK_CTX.search(m.string[: m.start()]):
         return []
     h = int(en_number(m.group(1)) or 0)
     mi = under_100(m.group(2)) if m.group(2) else 0
     if mi is None or mi > 59:
         return []
     return [Piece("clock", m.start(), m.end(), Clock(h, mi, 0, _mer(m.group(3).replace(" ", "")) if m.group(3) else None))]
+
+
+# ------------------------------------------------------------------------- day ranges in one month
+_RANGE_SEP = r"(-|–|to|through|thru|till|until|and)"
+_NOT_CLOCK = r"(?!\s*(?::|\.\d|am\b|pm\b|a\.m|p\.m|a\b|p\b|o'?clock|hours?\b|hrs?\b|minutes?\b|mins?\b))"
+
+
+def _day_range_pieces(m: re.Match[str], lead: int, d1: int | None, d2: int | None, sep: int,
+                      frame: tuple[int, int | None] | Span) -> list[Piece]:
+    """Pieces for "<d1> to <d2>" inside one month frame (a month [+ year] or a concrete month span)."""
+    if d1 is None or d2 is None or not (1 <= d1 <= 31 and 1 <= d2 <= 31):
+        return []
+    if isinstance(frame, Span):
+        y, mo = frame.start.year, frame.start.month
+        a, b = valid_date(y, mo, d1), valid_date(y, mo, d2)
+        if a is None or b is None or b < a:
+            return []
+        left, right = _one_day(a), _one_day(b)
+    else:
+        mo, y = frame
+        if not valid_date(2000, mo, d1):
+            return []
+        mo2, y2 = (mo, y) if d2 >= d1 else (mo % 12 + 1, (y + 1 if y and mo == 12 else y))
+        if not valid_date(2000, mo2, d2):
+            return []
+        left = DateRef(month=mo, day=d1, year=y) if y is None else _one_day(valid_date(y, mo, d1))
+        right = DateRef(month=mo2, day=d2, year=y2) if y2 is None else _one_day(valid_date(y2, mo2, d2))
+        if left is None or right is None:
+            return []
+    out: list[Piece] = []
+    start = m.start()
+    if lead and m.group(lead):
+        out.append(Piece("conn", m.start(lead), m.end(lead), "from"))
+        start = m.start(lead) + len(m.group(lead)) + 1
+    out += [Piece("date", start, m.start(sep), left), Piece("conn", m.start(sep), m.end(sep), "to"),
+            Piece("date", m.end(sep), m.end(), right)]
+    return out
+
+
+@rule(rf"\b(?:(from|between)\s+)?(?:the\s+)?{DAYNUM_RE}\s*{_RANGE_SEP}\s*(?:the\s+)?{DAYNUM_RE}\s+"
+      rf"(?:(?:of\s+)?({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?(?!\w)|(?:of|in)\s+(?:the\s+)?(this|next|last|previous|coming)\s+month\b)")
+def _days_of_month(m, ctx):
+    """"between 3 and 12 of Sept", "from ninth till seventeenth of april", "from 4-23 in next month"."""
+    if m.group(9):
+        frame: tuple[int, int | None] | Span = month_span(ctx, _shift(m.group(9)))
+    else:
+        frame = (month_num(m.group(7)), int(m.group(8)) if m.group(8) else None)
+    return _day_range_pieces(m, 1, _daynum(m, 2, 3), _daynum(m, 5, 6), 4, frame)
+
+
+@rule(rf"\b({MONTH_RE})\s+(?:the\s+)?{DAYNUM_RE}\s*{_RANGE_SEP}\s*(?:the\s+)?{DAYNUM_RE}{_NOT_CLOCK}"
+      rf"(?!\s*(?:of\s+)?{MONTH_RE})(?:\s*,?\s*(\d{{4}}))?\b")
+def _month_days(m, ctx):
+    """"april ninth through seventeenth", "april twenty-seventh to the third" (the next month's third)."""
+    if m.group(4).lower() == "and":
+        return []
+    frame = (month_num(m.group(1)), int(m.group(7)) if m.group(7) else None)
+    return _day_range_pieces(m, 0, _daynum(m, 2, 3), _daynum(m, 5, 6), 4, frame)
+
+
+# ------------------------------------------------------------------------------- more numeric forms
+@rule(r"(?<![\d/])(\d{1,2})-(\d{1,2})-(\d{4})\s*[-–]\s*(\d{1,2})-(\d{1,2})-(\d{4})(?![\d/])")
+def _dashed_date_range(m, ctx):
+    """10-1-2018-10-7-2018: two US month-day-year dates joined by a dash."""
+    a = valid_date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    b = valid_date(int(m.group(6)), int(m.group(4)), int(m.group(5)))
+    if a is None or b is None:
+        return []
+    return [Piece("date", m.start(1), m.end(3), _one_day(a)), Piece("conn", m.end(3), m.start(4), "to"),
+            Piece("date", m.start(4), m.end(), _one_day(b))]
+
+
+@rule(r"(?<![\d/.:-])((?:19|20)\d{2})\s+(\d{1,2})\s+(\d{1,2})(?![\d/:.])")
+def _spaced_ymd(m, ctx):
+    """2016 10 16."""
+    return _dp(m, _one_day(valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+
+
+@rule(r"(?<![\d/.:-])(\d{1,2})[-/]((?:19|20)\d{2})(?![\d/:.-])")
+def _month_year_num(m, ctx):
+    """12-2015, 3/2019: a month and a year."""
+    mo = int(m.group(1))
+    return _dp(m, DateRef(month=mo, year=int(m.group(2)))) if 1 <= mo <= 12 else []
+
+
+@rule(r"(?<![\d/])(?<!\d-)(\d{4})-(\d{2})-(\d{2})(?!\d)(?!-\d)")
+def _iso_in_token(m, ctx):
+    """A dashed ISO date inside a file name or path: archive-2018-09-23-page-01, -2020-07-01-."""
+    return _dp(m, _one_day(valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+
+
+# ------------------------------------------------------------------------- decades, parts of periods
+_DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
+                 "eighties": 80, "nineties": 90}
+
+
+@rule(r"\b(?:the\s+)?(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
+      r"|\b(?:(?<=\bthe\s)|(?<=\bin\s))'?([1-9]0)\s?'?s\b")
+def _decade(m, ctx):
+    """"the nineties", "in the 90s", "in 90 s": that decade of the 1900s."""
+    n = _DECADE_WORDS[m.group(1).lower()] if m.group(1) else int(m.group(2))
+    return _dp(m, DateRef(span=Span(date(1900 + n, 1, 1), date(1910 + n, 1, 1), "year")))
+
+
+@rule(rf"\b(?:the\s+)?(this|current|next|coming|last|previous|past)\s+(?:({NUM_RE})\s+)?decades?\b")
+def _decade_shift(m, ctx):
+    """"the next decade" (the decade after the current one), "the next two decades", "last decade"."""
+    n = en_number(m.group(2)) if m.group(2) else 1
+    if n is None or n < 1 or n != int(n):
+        return []
+    d0 = ctx.today.year // 10 * 10
+    shift = _shift(m.group(1))
+    if shift == 0:
+        return _dp(m, DateRef(span=Span(date(d0, 1, 1), date(d0 + 10, 1, 1), "year")))
+    a, b = (d0 + 10, d0 + 10 + 10 * int(n)) if shift > 0 else (d0 - 10 * int(n), d0)
+    return _dp(m, DateRef(span=Span(date(a, 1, 1), date(b, 1, 1), "year")))
+
+
+def _holiday_weekend(day: date) -> Span:
+    """The long weekend around a holiday: Sat..Mon for a Monday holiday, Thu/Fri..Sun for a Thursday or
+    Friday one, else the Saturday and Sunday of (or after) its week."""
+    wd = day.weekday()
+    if wd == 0:
+        return Span(day - timedelta(days=2), day + timedelta(days=1), "day")
+    if wd in (3, 4):
+        return Span(day, day + timedelta(days=7 - wd), "day")
+    sat = day - timedelta(days=wd - 5) if wd >= 5 else day + timedelta(days=5 - wd)
+    return Span(sat, sat + timedelta(days=2), "day")
+
+
+_HOL_W = "|".join(f"(?P<w{i}>{p})" for i, (p, _) in enumerate(_HOLIDAY_NAMES))
+
+
+@rule(rf"\b(?:the\s+)?(?:long\s+)?weekend\s+of\s+(?:{_HOL_W})(?:\s+(?P<ya>\d{{4}}))?\b"
+      rf"|\b(?:{_HOL_W.replace('?P<w', '?P<v')})(?:\s+(?P<yb>\d{{4}}))?\s+(?:long\s+)?weekend(?:\s+(?P<yc>\d{{4}}))?\b")
+def _holiday_weekend_rule(m, ctx):
+    """"labor day weekend", "the weekend of halloween", "weekend of thanksgiving 2023"."""
+    gd = m.groupdict()
+    name = next(key for i, (_, key) in enumerate(_HOLIDAY_NAMES) if gd.get(f"w{i}") or gd.get(f"v{i}"))
+    y = gd.get("ya") or gd.get("yb") or gd.get("yc")
+    # [recognizers: this year's]; product: the coming one
+    shift = 0 if ctx.convention == "recognizers" else None
+    span = holiday_span(name, ctx.today, year=int(y) if y else None, shift=None if y else shift)
+    return _dp(m, DateRef(span=_holiday_weekend(span.start))) if span else []
+
+
+_FRAME_RE = (rf"(?:(?:the\s+)?(this|next|last|previous|current)\s+(year|month)|the\s+(year|month)"
+             rf"|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?|(?:the\s+year\s+)?((?:19|20)\d{{2}}))")
+
+
+def _frame(m: re.Match[str], g: int, ctx: Context) -> Span | None:
+    """The period named by the ``_FRAME_RE`` groups starting at group ``g``."""
+    if m.group(g):
+        shift = _shift(m.group(g))
+        return month_span(ctx, shift) if m.group(g + 1).lower() == "month" else year_span(ctx.today.year + shift)
+    if m.group(g + 2):
+        return month_span(ctx, 0) if m.group(g + 2).lower() == "month" else year_span(ctx.today.year)
+    if m.group(g + 3):
+        return resolve_date_ref(DateRef(month=month_num(m.group(g + 3)),
+                                        year=int(m.group(g + 4)) if m.group(g + 4) else None), ctx.today)
+    return year_span(int(m.group(g + 5)))
+
+
+@rule(rf"\b(?:the\s+)?(first|last|final)\s+({NUM_RE})\s+(days?|weeks?|months?)\s+(?:of|in)\s+{_FRAME_RE}")
+def _first_n_of(m, ctx):
+    """"the first 2 weeks of 2021", "the last 3 weeks of this year", "first ten days of last year"."""
+    n = en_number(m.group(2))
+    frame = _frame(m, 4, ctx)
+    if n is None or n < 1 or n != int(n) or frame is None:
+        return []
+    n, unit, first = int(n), unit_name(m.group(3)), m.group(1).lower() == "first"
+    last_day = frame.end - timedelta(days=1)
+    if unit == "day":
+        s0, e0 = (frame.start, frame.start + timedelta(days=n)) if first else (frame.end - timedelta(days=n), frame.end)
+    elif unit == "week":
+        if first:
+            s0 = nth_week(frame.start, last_day, 1)
+            e0 = s0 + timedelta(weeks=n)
+        else:
+            e0 = nth_week(frame.start, last_day, None) + timedelta(weeks=1)
+            s0 = e0 - timedelta(weeks=n)
+    else:
+        s0, e0 = (frame.start, add_months(frame.start, n)) if first else (add_months(frame.end, -n), frame.end)
+    if s0 < frame.start - timedelta(days=6) or e0 > frame.end + timedelta(days=6) or s0 >= e0:
+        return []
+    return _dp(m, DateRef(span=Span(s0, e0, "day" if unit != "month" else "month")))
+
+
+@rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+(month|week)\s+(?:of|in)\s+{_FRAME_RE}")
+def _nth_unit_of(m, ctx):
+    """"the third month of 2021", "the 9th month of next year", "the second week of March"."""
+    n = _daynum(m, 1, 2)
+    frame = _frame(m, 4, ctx)
+    if n is None or frame is None or n < 1:
+        return []
+    if m.group(3).lower() == "month":
+        if frame.grain != "year" or n > 12:
+            return []
+        s0 = add_months(frame.start, n - 1)
+        return _dp(m, DateRef(span=Span(s0, add_months(s0, 1), "month")))
+    if n > 5 and frame.grain != "year":
+        return []
+    s0 = nth_week(frame.start, frame.end - timedelta(days=1), n)
+    return _dp(m, DateRef(span=Span(s0, s0 + timedelta(days=7), "week")))
+
+
+# ------------------------------------------------------------------------------- more small forms
+@rule(r"(?<!\bup )(?<!\bequal )(?<!\bequals )\b(till|until|to)\s+(?:the\s+)?(?:current\s+|present\s+)?date\b(?!\s*\d)")
+def _to_date_conn(m, ctx):
+    """"till date", "from March to date": up to today."""
+    return [Piece("conn", m.start(), m.end(1), "until"), Piece("date", m.end(1) + 1, m.end(), _day(ctx, 0))]
+
+
+@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?(eoy|eom|eow)\b|\b(otd)\b")
+def _abbrev_period(m, ctx):
+    """EOY/EOM/EOW: the end of this year / month / week (as "end of the year"); OTD: on this day."""
+    if m.group(2):
+        return _dp(m, _day(ctx, 0))
+    word = m.group(1).lower()
+    base = year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)
+    return _dp(m, DateRef(span=period_part(base, "말")))
+
+
+@rule(r"(?<![\d-])\b(?:(from|between)\s+)?([01]\d|2[0-3])([0-5]\d)\s*[-–]\s*([01]\d|2[0-3])([0-5]\d)\b(?!\s*(?:hrs|hours|h)\b|-\d)")
+def _military_range(m, ctx):
+    """"between 0730-0930": a range of four-digit 24-hour clock times (not years such as 2014-2018)."""
+    if any(1900 <= int(m.group(g) + m.group(g + 1)) <= 2099 for g in (2, 4)):
+        return []
+    c1 = Clock(int(m.group(2)), int(m.group(3)), explicit_24h=True)
+    c2 = Clock(int(m.group(4)), int(m.group(5)), explicit_24h=True)
+    if (c2.hour, c2.minute) <= (c1.hour, c1.minute):
+        return []
+    mid = m.start(4)
+    return [Piece("clock", m.start(), m.end(3), c1), Piece("conn", m.end(3), mid, "to"), Piece("clock", mid, m.end(), c2)]
+
+
+_MEALS = {"breakfast": "morning", "brunch": "midday", "dinner": "evening", "dinnertime": "evening",
+          "supper": "evening", "suppertime": "evening"}
+
+
+@rule(r"\b(after|before|around|about|at|during|by|until|till|over)\s+(breakfast|brunch|dinner\s?time|dinner|supper\s?time|supper)\b")
+def _meal(m, ctx):
+    """"after breakfast" (from the end of the morning), "around dinner" (the evening)."""
+    pod = _MEALS[re.sub(r"\s+", "", m.group(2).lower())]
+    return [Piece("pod", m.start(2), m.end(), pod)]
+
+
+@rule(r"\b(?:the\s+)?(first|second|third|fourth|last)\s+quarter\s+of\s+(?:(the|this|next|last)\s+year|((?:19|20)\d{2}))\b")
+def _quarter_of_year(m, ctx):
+    """"the first quarter of the year", "the last quarter of next year"."""
+    q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}[m.group(1).lower()]
+    y = int(m.group(3)) if m.group(3) else ctx.today.year + _shift(m.group(2))
+    s0 = date(y, 3 * q - 2, 1)
+    return _dp(m, DateRef(span=Span(s0, add_months(s0, 3), "month")))

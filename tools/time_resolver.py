@@ -178,8 +178,10 @@ _KO_DUR = re.compile(rf"(?<![\d.])({time_ko.KNUM_RE}|{time_ko.SINO_RE})\s*(시�
                      rf"|({time_ko.DAY_WORDS_RE})(?:\s*(반))?|(반나절)|(하루\s*종일|온종일)")
 _EN_DUR = re.compile(
     rf"\b(?:(half\s+an?|a\s+half|½)\s*({time_en.UNIT_RE})|({time_en.NUM_RE})(\s+and\s+(?:a\s+)?half|\s+and\s+a\s+quarter)?\s*-?\s*({time_en.UNIT_RE})(\s+and\s+(?:a\s+)?half|\s+and\s+a\s+quarter)?)\b"
-    rf"|\b(\d+)h(\d{{1,2}})m?\b|\ball\s+(day|week|month|year)\b|\b(another|one more)\s+(day|week|hour)\b",
+    rf"|\b(\d+)h(\d{{1,2}})m?\b|\ball\s+(day|week|month|year)\b|\b(another|one more)\s+(day|week|hour)\b"
+    rf"|\b({time_en.NUM_RE})\s+(nights?|weekends?)\b|(?<![\w.-])(\d+)([DWMY])\b",
     re.IGNORECASE)
+_EN_DUR_EXTRA = {"night": 86400, "weekend": 2 * 86400, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 _EN_UNIT_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400,
               "year": 365 * 86400}
 
@@ -225,8 +227,17 @@ def _duration_parts(text: str, lang: Lang) -> list[tuple[int, int, float]]:
                 secs = int(m.group(7)) * 3600 + int(m.group(8)) * 60
             elif m.group(9):
                 secs = _EN_UNIT_S[m.group(9).lower()]
-            else:
+            elif m.group(11):
                 secs = _EN_UNIT_S[m.group(11).lower()]
+            elif m.group(12):
+                n = time_en.en_number(m.group(12))
+                if n is None:
+                    continue
+                secs = n * _EN_DUR_EXTRA[m.group(13).lower().rstrip("s")]  # "two nights", "three weekends"
+            else:
+                if m.group(15) == "M" or not m.group(15).isupper() and m.group(15) in "m":
+                    continue  # "5m" reads as minutes elsewhere; only D/W/Y codes ("10D", "3Y", "2W")
+                secs = int(m.group(14)) * _EN_DUR_EXTRA[m.group(15).lower()]
             out.append((m.start(), m.end(), secs))
     return out
 
