@@ -38,6 +38,13 @@ class LLMStage(BaseModel):
     retries: int = 1
     concurrency: int = 1
     fallback: LLMStage | None = None
+    # Does this model call tools reliably? None: yes for every provider but the embedded local model. With
+    # tools, the scheduler and the chat run as tool-calling agents; without, as constrained plans where the
+    # model fills a JSON schema and code calls the tools.
+    tool_calling: bool | None = None
+
+    def calls_tools(self) -> bool:
+        return self.tool_calling if self.tool_calling is not None else self.provider != "local"
 
 
 class ASRSettings(BaseModel):

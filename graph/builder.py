@@ -3,7 +3,9 @@
     ingest ─┬─ (audio) ─> transcribe ─┐
             └─ (transcript) ──────────┴─> segment ─> route ─┬─> summarize ──┬─> remember ─> report
                                                             └─> schedule* ──┘
-    * schedule is a subgraph: extract_request ─> plan_slot ─> approve (interrupt when book=ask) ─> book
+    * schedule is a subgraph:  ┬─ extract_request ─> plan_slot ─┬─> approve (interrupt when book=ask) ─> book
+                               └─ agent_plan (tool-calling) ────┘
+      the constrained plan for the small local model; the tool-calling agent for a model that calls tools
 
 Nodes live in graph/nodes/ (state in, update out); the run-time context (models, calendar, memory,
 clock) is graph/context.py; the state and its reducers are graph/state.py.
@@ -22,7 +24,8 @@ from graph.nodes.remember import remember
 from graph.nodes.report import report
 from graph.nodes.route import route
 from graph.nodes.schedule import (SchedulerInput, SchedulerOutput, SchedulerState, after_approve, after_extract,
-                                  after_plan, approve, book, extract_request, plan_slot)
+                                  after_plan, approve, book, choose_planner, extract_request, plan_slot)
+from graph.nodes.schedule_agent import agent_plan
 from graph.nodes.segment import segment
 from graph.nodes.summarize import summarize
 from graph.nodes.transcribe import transcribe
@@ -34,11 +37,13 @@ def build_scheduler(checkpointer: BaseCheckpointSaver | bool | None = None):
     g = StateGraph(SchedulerState, context_schema=Context, input_schema=SchedulerInput, output_schema=SchedulerOutput)
     g.add_node("extract_request", extract_request)
     g.add_node("plan_slot", plan_slot)
+    g.add_node("agent_plan", agent_plan)
     g.add_node("approve", approve)
     g.add_node("book", book)
-    g.add_edge(START, "extract_request")
+    g.add_conditional_edges(START, choose_planner, ["extract_request", "agent_plan"])
     g.add_conditional_edges("extract_request", after_extract, ["plan_slot", END])
     g.add_conditional_edges("plan_slot", after_plan, ["approve", END])
+    g.add_conditional_edges("agent_plan", after_plan, ["approve", END])
     g.add_conditional_edges("approve", after_approve, ["book", END])
     g.add_edge("book", END)
     return g.compile(checkpointer=checkpointer, name="scheduler")

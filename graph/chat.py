@@ -199,7 +199,7 @@ def build_agent_chat(ctx: Context, checkpointer=None):
 
 
 def chat_mode(ctx: Context) -> str:
-    return "grounded" if ctx.settings.chat.provider == "local" else "agent"
+    return "agent" if ctx.settings.chat.calls_tools() else "grounded"
 
 
 def build_chat(ctx: Context, checkpointer=None):

@@ -146,8 +146,10 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     return {"request": request, "warnings": warnings, "stages": {"scheduler": stats}}
 
 
-def invitees(names: list[str], participants: list[Participant], directory: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Emails to invite and warnings. Only meeting participants or directory entries can be invited."""
+def invitees(names: list[str], participants: list[Participant], directory: dict[str, str], *,
+             strict: bool = False) -> tuple[list[str], list[str]]:
+    """Emails to invite and warnings. Only meeting participants or directory entries can be invited. When
+    none of ``names`` is known, everyone in the meeting is invited, unless ``strict`` (then nobody)."""
     warnings, emails = [], []
     chosen = participants
     if names:
@@ -161,7 +163,7 @@ def invitees(names: list[str], participants: list[Participant], directory: dict[
                 warnings.append(f"'{n}' is not a participant of this meeting and was not invited")
             else:
                 chosen.append(p)
-        chosen = chosen or participants
+        chosen = chosen if strict else chosen or participants
     for p in chosen:
         email = p.get("email") or next((e for k, e in directory.items() if same_person(k, p["name"])), None)
         if email:
@@ -266,6 +268,11 @@ def book_proposal(proposal: dict, calendar, description: str = "") -> FollowUp:
 
 def book(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     return {"follow_up": book_proposal(state["proposal"], runtime.context.calendar)}
+
+
+def choose_planner(state: SchedulerState, runtime: Runtime[Context]) -> str:
+    """The constrained plan (extract_request) for a model that does not call tools, else the agent."""
+    return "agent_plan" if runtime.context.settings.scheduler.calls_tools() else "extract_request"
 
 
 def after_extract(state: SchedulerState) -> str:
