@@ -137,7 +137,8 @@ def _stage_time(settings: Settings, quick: bool) -> StageResult:
         head[f"case_accuracy_{lang}"] = round(m["case_accuracy"], 4)
         head[f"in_scope_result_accuracy_{lang}"] = round(m["in_scope_result_accuracy"], 4)
         size += m["cases"]
-        for k in ("case_accuracy", "result_accuracy", "in_scope_result_accuracy", "no_result", "false_positives_on_empty"):
+        for k in ("case_accuracy", "case_accuracy_without_splits", "result_accuracy", "in_scope_result_accuracy",
+                  "no_result", "false_positives_on_empty"):
             every[f"{lang}.{k}"] = round(float(m[k]), 4)
         for typ, v in m["by_type"].items():
             every[f"{lang}.by_type.{typ}"] = round(v["accuracy"], 4)

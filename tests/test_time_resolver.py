@@ -271,6 +271,23 @@ EN_CASES += [
     ("EOY", "interval", "07-01", "2027-01-01", "month"),
     ("at mid night", "instant", "11-27 00:00", "11-27 01:00", "hour"),
 ]
+# Round 4: a time zone named between date and time, a duration after "after/before" is not the window,
+# a bare hour after "around" next to a day, "on the 17 from ...", compound offsets, "within 2h".
+KO_CASES += [
+    ("화요일 국제 표준시 기준 오후 1시 이후에", "open-after", "12-01 13:00", None, "hour"),
+    ("오후 1시 이후에 15분간 미팅", "open-after", "11-26 13:00", None, "hour"),
+    ("내일 한국 시간 기준 오후 3시", "instant", "11-27 15:00", "11-27 16:00", "hour"),
+]
+EN_CASES += [
+    ("tonight around 7", "instant", "11-26 19:00", "11-26 20:00", "hour"),
+    ("Friday around 4", "instant", "11-27 16:00", "11-27 17:00", "hour"),
+    ("on the 17 from 2pm to 4pm", "interval", "12-17 14:00", "12-17 16:00", "hour"),
+    ("2 years 1 month 21 days later", "instant", "2029-01-16", "2029-01-17", "day"),
+    ("1 week and 3 days ago", "instant", "11-16", "11-17", "day"),
+    ("within 2h", "instant", "11-26 12:00", "11-26 12:01", "minute"),
+    ("after 1pm for 15 minutes", "open-after", "11-26 13:00", None, "hour"),
+    ("from 2007 to the end of 2008", "interval", "2007-01-01", "2009-01-01", "month"),
+]
 
 
 @pytest.mark.parametrize("phrase,kind,start,end,grain", KO_CASES, ids=[c[0] for c in KO_CASES])
@@ -300,6 +317,8 @@ def test_english_phrases(phrase, kind, start, end, grain):
     "a last minute change", "deliver two thousand pieces", "the 1st week went fine", "twenty five people came",
     "Labs were notable for a BUN/Cr of 30/4.85", "$DEC farming is coming", "Is this a valid date? 32 - 2015",
     "Tel: +86 138-2010-2015",
+    "about 5 items were discussed", "We talked on the 3 projects at length", "around 7 people joined the call",
+    "다음 안건 또는 두 번째 안건을 논의합시다", "표준시 기준으로 정리해 주세요",
 ])
 def test_no_time_gives_none(text):
     assert resolve(text, NOW, SEOUL) is None
@@ -544,3 +563,45 @@ def test_round3_durations():
     assert parse_duration("the course lasts three weekends", "en") == timedelta(days=6)
     assert parse_duration("I'll leave for 10D", "en") == timedelta(days=10)
     assert parse_duration("the cold lasted 2W", "en") == timedelta(weeks=2)
+
+
+def test_shared_modifier_across_or():
+    """"다음 주 월요일이나 화요일": the second weekday is next week's too; "다음 5일 또는 40일": the next 40 days."""
+    got = [(e.text, e.start.date()) for e in find_all("다음 주 월요일이나 화요일에 미팅", NOW, SEOUL)]
+    assert got == [("다음 주 월요일", date(2026, 11, 30)), ("화요일", date(2026, 12, 1))]
+    got = [(e.start.date(), e.end.date()) for e in find_all("다음 5일 또는 40일 동안", NOW, SEOUL)]
+    assert got == [(date(2026, 11, 27), date(2026, 12, 2)), (date(2026, 11, 27), date(2027, 1, 6))]
+    # [recognizers: their specs read the second weekday alone]
+    rec = find_all("다음 주 월요일이나 화요일에 미팅", datetime(2026, 11, 23, 10, tzinfo=ZoneInfo(SEOUL)), SEOUL,
+                   convention="recognizers")
+    assert [e.start.date() for e in rec] == [date(2026, 11, 30), date(2026, 11, 24)]
+
+
+def test_recognizers_split_readings_only_in_that_convention():
+    """Under convention="recognizers" find_all adds the parts of a combined phrase; the product does not."""
+    rec = dict(convention="recognizers")
+    assert [e.text for e in find_all("let's meet at lunch tomorrow.", NOW, SEOUL)] == ["lunch tomorrow"]
+    got = [(e.text, e.kind) for e in find_all("let's meet at lunch tomorrow.", NOW, SEOUL, **rec)]
+    assert got == [("lunch tomorrow", "interval"), ("lunch", "interval"), ("tomorrow", "instant")]
+    got = [e.text for e in find_all("What happened on Easter Monday at 10:30 am?", NOW, SEOUL, **rec)]
+    assert got == ["Easter Monday at 10:30 am", "Easter Monday", "at 10:30 am"]
+    got = [e.text for e in find_all("from today pm to tomorrow am", NOW, SEOUL, **rec)]
+    assert got[0] == "from today pm to tomorrow am" and "tomorrow am" in got
+    got = [(e.text, e.start.date()) for e in find_all("내일 오전 10시부터 12시까지", NOW, SEOUL, **rec)]
+    assert all(e.kind != "open-before" for e in find_all("내일 오전 10시부터 12시까지", NOW, SEOUL, **rec))
+    assert got[0][0] == "내일 오전 10시부터 12시까지" and ("내일", date(2026, 11, 27)) in got
+    assert [e.text for e in find_all("오늘부터 3분 있다", NOW, SEOUL, **rec)] == ["오늘부터 3분 있다", "오늘"]
+    assert resolve("lunch tomorrow", NOW, SEOUL, **rec).text == "lunch tomorrow"  # resolve: one reading
+
+
+def test_recognizers_period_edges_bound_ranges():
+    """[recognizers: "to the end of X" ends where X ends, "from the middle of X" starts at its midpoint]"""
+    rec = dict(convention="recognizers")
+    r = resolve("between the end of 2007 and the end of 2008", NOW, SEOUL, **rec)
+    assert (r.start.date(), r.end.date()) == (date(2008, 1, 1), date(2009, 1, 1))
+    r = resolve("from the middle of 2007 to the end of 2008", NOW, SEOUL, **rec)
+    assert (r.start.date(), r.end.date()) == (date(2007, 7, 2), date(2009, 1, 1))
+    r = resolve("from the end of March to the middle of September", NOW, SEOUL, **rec)
+    assert (r.start.date(), r.end.date()) == (date(2027, 4, 1), date(2027, 9, 16))
+    p = resolve("from the end of March to the middle of September", NOW, SEOUL)  # product: the parts' windows
+    assert (p.start.date(), p.end.date()) == (date(2027, 3, 16), date(2027, 9, 21))

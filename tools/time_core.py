@@ -22,7 +22,12 @@ marked below, for the Recognizers-Text eval):
   낮/midday 11-15, 오후/afternoon 12-18, 저녁/evening 18-21, 밤/night/tonight 20-24.
   [recognizers: afternoon 12-16, evening 16-20 (their TAF/TEV).]
 * Date ranges "A부터 B까지" / "from A to B" include B: end = the day after B.
-  [recognizers: end = the start of B, as their specs write it.]
+  [recognizers: end = the start of B, as their specs write it; an edge of a period bounding a range is a
+  point: "to the end of 2008" ends 2009-01-01, "from the middle of 2007" starts July 2.]
+* "다음 주 월요일이나 화요일", "다음 5일 또는 40일": the second item shares the first one's modifier.
+  [recognizers: a second weekday stands alone, as their specs read it.]
+* [recognizers only: ``find_all`` also lists the split readings of a combined phrase (range sides, the
+  date part and the time-of-day part, the anchor of a shift), as their specs list both.]
 * "까지"/"by"/"until" X (open-before, inclusive): end = end of X for a date, X itself for a clock time.
   "before/이전/전" X: end = start of X. "after/이후" X: start = end of X for a date, X for a clock time.
   "since/부터/이래" X: start = start of X.
@@ -122,6 +127,7 @@ class DateRef:
     month: int | None = None
     year: int | None = None
     prefer_past: bool = False  # "since Monday", "since March 3": the latest occurrence not after today
+    edge: tuple[Span, str] | None = None  # "end of 2008": (the period, "초"/"중순"/"말") behind ``span``
 
 
 @dataclass
@@ -548,6 +554,8 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
     if w is None:
         return None
     durations = [p.value for p in group if p.kind == "dur"]
+    if any(p.kind == "conn" and p.value in ("after-excl", "before-excl", "before-incl", "until") for p in group):
+        durations = []  # "오후 1시 이후에 15분간 미팅": after 1pm; the 15 minutes are the meeting's length
     if durations and w.start is not None and GRAIN_ORDER[w.grain] >= GRAIN_ORDER["day"] and part.clock is None \
             and durations[0] >= timedelta(days=1) and part.moment is None:
         # "for 3 days from today", "a week starting tomorrow", "다음 주 월요일부터 3일간"
@@ -600,6 +608,91 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
     w.text_start = group[0].start
     w.text_end = group[-1].end
     return w
+
+
+_PIECE_CLASS = {"date": "date", "moment": "date", "clock": "time", "pod": "time", "dur": "dur"}
+
+
+def _range_split(group: list[Piece]) -> int | None:
+    """The index of the connector splitting a range group ("A to B", "between A and B", "A부터 B까지")."""
+    for i, p in enumerate(group):
+        if p.kind != "conn":
+            continue
+        has_before = any(q.kind != "conn" for q in group[:i])
+        has_after = any(q.kind != "conn" for q in group[i + 1:])
+        earlier = {q.value for q in group[:i] if q.kind == "conn"}
+        if has_before and has_after and (
+                p.value in ("to", "from-post") or (p.value == "and" and "between" in earlier)
+                or (p.value in ("before-incl", "until") and earlier & {"from", "since"})):
+            return i
+    return None
+
+
+def _class_runs(group: list[Piece], leading_conns: bool) -> list[list[Piece]]:
+    """Split a group where it passes from date pieces to time-of-day pieces (or a duration); connectors go
+    with the piece they lead (English) or trail (Korean)."""
+    runs: list[list[Piece]] = []
+    pending: list[Piece] = []
+    cls_of_run: list[str] = []
+    for p in group:
+        if p.kind == "conn":
+            if leading_conns or not runs:
+                pending.append(p)
+            else:
+                runs[-1].append(p)
+            continue
+        c = _PIECE_CLASS.get(p.kind, p.kind)
+        if runs and cls_of_run[-1] == c:
+            runs[-1].extend(pending + [p])
+        else:
+            runs.append(pending + [p])
+            cls_of_run.append(c)
+        pending = []
+    if pending and runs:
+        runs[-1].extend(pending)
+    return runs
+
+
+def _strip_conns(pieces: list[Piece]) -> list[Piece]:
+    """A range side without the connectors at its ends ("from", "까지"): they belong to the range."""
+    kept = [j for j, p in enumerate(pieces) if p.kind != "conn"]
+    return pieces[kept[0]: kept[-1] + 1] if kept else []
+
+
+def split_readings(group: list[Piece], ctx: Context, *, leading_conns: bool) -> list[Window]:
+    """The readings of the parts of a combined phrase: each side of a range, and the date part apart from
+    the time-of-day part. Used only for the recognizers convention (their specs list both readings)."""
+    shifts = [i for i, p in enumerate(group) if p.kind == "shift"]
+    if shifts:  # "오늘부터 3분 있다", "3 days after Christmas": the anchor on its own
+        i, sh = shifts[0], group[shifts[0]].value
+        anchor = group[i + 1:] if sh.anchor_side == "after" else group[:i]
+        try:
+            w = interpret_group(anchor, ctx) if any(p.kind != "conn" for p in anchor) else None
+        except (ValueError, OverflowError):
+            w = None
+        return [w] if w is not None else []
+    if sum(p.kind != "conn" for p in group) < 2:
+        return []
+    parts: list[list[Piece]] = []
+    i = _range_split(group)
+    sides = [_strip_conns(group[:i]), _strip_conns(group[i + 1:])] if i is not None else [group]
+    for side in sides:
+        runs = _class_runs(side, leading_conns)
+        if i is not None:
+            parts.append(side)
+        if len(runs) > 1:
+            parts.extend(runs)
+    out: list[Window] = []
+    for sub in parts:
+        if not any(p.kind in ("date", "moment", "clock", "pod") for p in sub):
+            continue
+        try:
+            w = interpret_group(sub, ctx)
+        except (ValueError, OverflowError):
+            w = None
+        if w is not None:
+            out.append(w)
+    return out
 
 
 def _part(pieces: list[Piece]) -> Part:
@@ -685,6 +778,11 @@ def _range(left: Part, right: Part, ctx: Context) -> Window | None:
     # date-level ranges
     start = lw.start
     end = rw.start if ctx.convention == "recognizers" else rw.end
+    if ctx.convention == "recognizers":
+        # [recognizers: an edge of a period bounding a range is a point: "to the end of 2008" ends on
+        # 2009-01-01, "from the middle of 2007" starts on July 2, "from the end of March" on April 1]
+        start = _edge_point(left, start)
+        end = _edge_point(right, end)
     if end <= start and start.year > ctx.today.year and all(
             r.span is None and r.year is None and r.month is not None for r in left.dates):
         start = _shift_year(start, -1)  # "from March to date": the March before
@@ -698,6 +796,20 @@ def _range(left: Part, right: Part, ctx: Context) -> Window | None:
         if s2 < e2 and e2 > datetime.combine(ctx.today, time()):
             start, end = s2, e2
     return Window("interval", start, end, finer(lw.grain, rw.grain))
+
+
+def _edge_point(side: Part, default: datetime) -> datetime:
+    """The point an "end/middle/beginning of <period>" side stands for; ``default`` for any other side."""
+    if len(side.dates) != 1 or side.dates[0].edge is None:
+        return default
+    base, part = side.dates[0].edge
+    if part in ("말", "후반"):
+        d = base.end
+    elif part in ("중순", "중반"):
+        d = base.start + timedelta(days=(base.end - base.start).days // 2)
+    else:
+        d = base.start
+    return datetime.combine(d, time())
 
 
 def _share_frame(left: Part, right: Part, ctx: Context) -> tuple[Part, Part]:

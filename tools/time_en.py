@@ -7,11 +7,11 @@ Numeric dates are read US style (month/day) unless the first number cannot be a 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Callable
 
 from tools.time_core import (
-    nth_week, Shift, business_days_span, clip_to_today, holiday_span,
+    nth_week, Shift, shift_date, business_days_span, clip_to_today, holiday_span,
     Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start, week_span, month_span, year_span,
 )
 from tools.time_ko import _period_part as period_part, offset_window, within_window
@@ -224,7 +224,7 @@ def _period_part_rule(m, ctx):
     span = period_part(base, part)
     if ctx.convention == "recognizers" and m.group(4) and shift == 0:
         span = clip_to_today(span, part, ctx.today)
-    return _dp(m, DateRef(span=span))
+    return _dp(m, DateRef(span=span, edge=(base, part)))
 
 
 @rule(rf"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+({MONTH_RE})(?:\s+(\d{{4}}))?\b|\b(early|mid|late)[\s-]+({MONTH_RE})(?:\s+(\d{{4}}))?\b")
@@ -234,7 +234,7 @@ def _month_part(m, ctx):
     y = m.group(3) or m.group(6)
     span = resolve_date_ref(DateRef(month=mo, year=int(y) if y else None), ctx.today)
     assert span is not None
-    return _dp(m, DateRef(span=period_part(span, part)))
+    return _dp(m, DateRef(span=period_part(span, part), edge=(span, part)))
 
 
 @rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(day|today|tomorrow|(?:this\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|\bend of day\b|\bEOD\b")
@@ -355,7 +355,7 @@ def _dom(m, ctx):
 
 
 # ------------------------------------------------------------------------------------- offsets
-@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})\s+({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
+@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})(?:\s+|(?<=\d))({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
       rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
 def _offset(m, ctx):
     num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -371,6 +371,24 @@ def _offset(m, ctx):
     if ctx.convention == "recognizers" and m.group(0).lower().startswith("within"):
         return [Piece("moment", m.start(), m.end(), within_window(ctx, n, unit_name(unit)))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, unit_name(unit), sign))]
+
+
+_UNIT_ATOM = rf"({NUM_RE})\s+(years?|yrs?|months?|weeks?|wks?|days?)"
+
+
+@rule(rf"\b{_UNIT_ATOM}(?:\s*,?\s*(?:and\s+)?{_UNIT_ATOM}){{1,3}}\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
+def _compound_offset(m, ctx):
+    """"2 years 1 month 21 days later", "1 week and 3 days ago": the calendar units added in turn."""
+    atoms = re.findall(_UNIT_ATOM, m.group(0)[: m.start(m.lastindex) - m.start()], re.IGNORECASE)
+    sign = -1 if m.group(m.lastindex).lower() in ("ago", "before today", "earlier") else 1
+    d = ctx.today
+    for num, unit in atoms:
+        n = en_number(num)
+        if n is None or n != int(n):
+            return []
+        d = shift_date(d, n, unit_name(unit), sign)
+    s0 = datetime.combine(d, time())
+    return [Piece("moment", m.start(), m.end(), Window("instant", s0, s0 + timedelta(days=1), "day"))]
 
 
 _SHIFT_MODE = {"more than": "more", "over": "more", "less than": "less", "within": "less"}
@@ -502,6 +520,28 @@ def _clock_bare(m, ctx):
     if h is None or not 0 <= h <= 24:
         return []
     return [Piece("clock", m.start(), m.end(), Clock(int(h)))]
+
+
+_DAY_WORD_BEFORE = re.compile(rf"(?:day|tomorrow|today|tonight|tonite|morning|afternoon|evening|night|\d(?:st|nd|rd|th)|{WEEKDAY_RE})$",
+                              re.IGNORECASE)
+
+
+@rule(rf"\b(?:at\s+)?(?:around|about|approximately|roughly)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?=\s*(?:[.,;!?)]|$)|\s+(?:and|or|on|at|in|for|with|then|but|so|tonight|today|tomorrow|o'?clock)\b)")
+def _clock_around(m, ctx):
+    """"tonight around 7", "friday the 26th around 4": a bare hour right after a day or part of day."""
+    if not _DAY_WORD_BEFORE.search(m.string[: m.start()].rstrip(" ,")):
+        return []
+    h = en_number(m.group(1))
+    if h is None or not 0 <= h <= 24:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(int(h)))]
+
+
+@rule(r"\bon\s+the\s+(\d{1,2})(?=\s+(?:from|between|at)\s)")
+def _on_the_day(m, ctx):
+    """"on the 17 from 2pm to 4pm": a bare day of the month before its time."""
+    d = int(m.group(1))
+    return [Piece("date", m.start(), m.end(), DateRef(day=d))] if 1 <= d <= 31 else []
 
 
 @rule(rf"\b(?:at\s+)?(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
@@ -953,8 +993,8 @@ def _year_part(m, ctx):
     third = {"beginning": 0, "start": 0, "early": 0, "middle": 1, "mid": 1, "end": 2, "late": 2}[word]
     if ctx.convention == "recognizers":
         s0 = date(y, 1 + 4 * third, 1)
-        return _dp(m, DateRef(span=Span(s0, add_months(s0, 4), "month")))
-    return _dp(m, DateRef(span=period_part(year_span(y), _PART_WORD[word])))
+        return _dp(m, DateRef(span=Span(s0, add_months(s0, 4), "month"), edge=(year_span(y), _PART_WORD[word])))
+    return _dp(m, DateRef(span=period_part(year_span(y), _PART_WORD[word]), edge=(year_span(y), _PART_WORD[word])))
 
 
 # ------------------------------------------------------------------------- spelled-out numbers

@@ -6,6 +6,7 @@ Rules are our own regular expressions; the combination logic lives in ``tools.ti
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Callable
 
@@ -492,8 +493,34 @@ def _week_of(m, ctx):
     return [Piece("conn", m.start(), m.end(), "weekof")]
 
 
+_OR = r"(?:이나|또는|혹은|아니면|나|,)"
+
+
+@rule(rf"(?:(이번|다음|다다음|지난|저번|지지난)\s*주|(다음|지난|앞으로|향후|최근))\s*[월화수목금토일]요일\s*{_OR}\s*([월화수목금토일])요일"
+      rf"|(앞으로|향후|다음|최근|지난)\s*({KNUM_RE}|{DAY_WORDS_RE})\s*(시간|분|일|주일|주|개월|달|년)?\s*(?:간|동안)?\s*{_OR}\s*"
+      rf"(({KNUM_RE}|{DAY_WORDS_RE})\s*(시간|분|일|주일|주|개월|달|년)?\s*(?:간|동안|안에|이내에?|내에)?)")
+def _shared_modifier(m, ctx):
+    """"다음 주 월요일이나 화요일", "다음 5일 또는 40일 동안": the second item shares the first one's modifier."""
+    if m.group(3):
+        if ctx.convention == "recognizers":
+            return []  # [recognizers: their specs read the second weekday alone ("화요일" = the coming one)]
+        mod = (m.group(1) + "주") if m.group(1) else m.group(2)
+        second = _weekday(RULES_BY_NAME["weekday"].fullmatch(mod + " " + m.group(3) + "요일"), ctx)
+        return [Piece("date", m.start(3), m.end(), second[0].value)] if second else []
+    inner = RULES_BY_NAME["next_n"].fullmatch(m.group(4) + " " + m.group(7))
+    if inner is None or m.group(9) is None and m.group(8) not in DAY_WORDS:
+        return []
+    return [replace(p, start=m.start(7), end=m.end(7)) for p in _next_n(inner, ctx)]
+
+
+RULES_BY_NAME = {"weekday": next(p for p, h in RULES if h is _weekday), "next_n": next(p for p, h in RULES if h is _next_n)}
+RULES.insert(0, RULES.pop(next(i for i, (_, h) in enumerate(RULES) if h is _shared_modifier)))  # before the weekday rule
+
+
 POSTFIX = True
-GLUE = re.compile(r"[\s,]*(?:에는|에|의|인|중|쯤|경|무렵|께)?[\s,]*")
+# a time zone named between a date and its time ("화요일 국제 표준시 기준 오후 1시") does not split the phrase
+_ZONE_WORDS = r"(?:(?:[가-힣]{1,4}\s*)?표준시|(?:한국|현지|미국\s*동부|미국\s*서부)\s*시간?)\s*(?:기준(?:으로)?)?"
+GLUE = re.compile(rf"[\s,]*(?:에는|에|의|인|중|쯤|경|무렵|께)?[\s,]*(?:{_ZONE_WORDS}[\s,]*)?")
 
 
 def lex(text: str, ctx: Context) -> list[Piece]:

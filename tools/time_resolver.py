@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
 from tools import time_en, time_ko
-from tools.time_core import GRAIN_ORDER, Context, Convention, Window, group_pieces, interpret_group, select_pieces
+from tools.time_core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, interpret_group, select_pieces,
+                             split_readings)
 
 Lang = Literal["ko", "en"]
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
@@ -130,10 +131,25 @@ def _to_expression(text: str, w: Window, ctx: Context, zone: ZoneInfo, now: date
 
 
 def find_all(text: str, now: datetime, tz: str, lang: Lang | None = None, *,
-             convention: Convention = "product") -> list[TimeExpression]:
-    """Every time expression in ``text``, in order of appearance."""
+             convention: Convention = "product", splits: bool = True) -> list[TimeExpression]:
+    """Every time expression in ``text``, in order of appearance.
+
+    [recognizers: after each combined phrase come also its split readings - the two sides of a range and
+    the date part apart from the time-of-day part ("lunch tomorrow" -> also "lunch" and "tomorrow") - as
+    their specs list both; ``splits=False`` leaves them out; the product convention returns combined
+    phrases only.]
+    """
     windows, ctx, zone = _windows(text, now, tz, lang, convention)
-    return [_to_expression(text, w, ctx, zone, now) for w, _ in windows]
+    out: list[TimeExpression] = []
+    for w, g in windows:
+        out.append(_to_expression(text, w, ctx, zone, now))
+        if convention == "recognizers" and splits:
+            seen = {(w.kind, w.start, w.end)}
+            for sw in split_readings(g, ctx, leading_conns=_check_lang(lang, text) == "en"):
+                if (sw.kind, sw.start, sw.end) not in seen:
+                    seen.add((sw.kind, sw.start, sw.end))
+                    out.append(_to_expression(text, sw, ctx, zone, now))
+    return out
 
 
 def resolve(text: str, now: datetime, tz: str, lang: Lang | None = None, *,
