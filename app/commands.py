@@ -227,11 +227,18 @@ def setup():
 @app.command("eval")
 def eval_cmd(stage: Annotated[str, typer.Option(help="asr | router | summarizer | time | scheduling | retrieval | all")] = "all",
              quick: Annotated[bool, typer.Option(help="A small subset (minutes)")] = False,
-             provider: Annotated[Optional[str], typer.Option(help="Override the LLM stages' provider")] = None):
+             provider: Annotated[Optional[str], typer.Option(help="Override the LLM stages' provider")] = None,
+             ami_meetings: Annotated[Optional[int], typer.Option(
+                 help="Full summarizer eval: the N shortest AMI val meetings (default 4; 0 = all 20, about an hour)")] = None):
     """Measure the stages against references; prints a table and writes JSON + Markdown to the data dir."""
     from evals.runner import run_evals
 
-    run_evals(settings(), stage=stage, quick=quick, provider=provider)
+    s = settings()
+    if ami_meetings is not None:
+        if ami_meetings < 0:
+            raise InputError(f"--ami-meetings must be 0 (all) or more, got {ami_meetings}")
+        s.eval_ami_meetings = ami_meetings
+    run_evals(s, stage=stage, quick=quick, provider=provider)
 
 
 @app.command()

@@ -147,6 +147,7 @@ class Settings(BaseSettings):
     book: Literal["ask", "auto", "never"] = "ask"
     use_cache: bool = True
     eval_data: Path | None = None  # default: ../shared/evals-data
+    eval_ami_meetings: int = 4  # the full summarizer eval runs the N shortest AMI val meetings; 0 = all 20 (hours on 2 cores)
 
     asr: ASRSettings = Field(default_factory=ASRSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)

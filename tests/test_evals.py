@@ -107,6 +107,25 @@ def test_ami_owner_roles():
     assert is_empty_reference("*NA*") and is_empty_reference("NA.") and not is_empty_reference("Nancy will go.")
 
 
+def test_full_summarizer_eval_takes_the_shortest_ami_meetings(settings):
+    from evals.summarize import ami_cases
+
+    every = ami_cases(settings.eval_data_dir(), "val")
+    words = {c.id: sum(len(s["text"].split()) for s in c.segments) for c in every}
+    four = ami_cases(settings.eval_data_dir(), "val", limit=4)
+    assert len(every) == 20 and len(four) == 4
+    assert max(words[c.id] for c in four) < min(w for i, w in words.items() if i not in {c.id for c in four})
+    assert [c.id for c in four] == sorted(c.id for c in four)  # id order kept
+    assert settings.eval_ami_meetings == 4
+
+
+def test_eval_command_rejects_a_negative_ami_count(tmp_path, models_dir):
+    from tests.test_cli import minutes
+
+    r = minutes("eval", "--stage", "summarizer", "--ami-meetings=-1", data_dir=tmp_path, models_dir=models_dir, timeout=120)
+    assert r.returncode == 2 and r.stderr.strip() == "error: --ami-meetings must be 0 (all) or more, got -1"
+
+
 # ---------------------------------------------------------------------------------------------- floors
 
 
