@@ -53,6 +53,8 @@ def print_meeting(m: dict, *, from_cache: bool = False, outputs: dict | None = N
         out.print(f"[bold]Follow-up[/] [{'green' if status == 'booked' else 'yellow'}]{status}[/]: {f.get('title')}  "
                   f"{f['start']} → {f['end']}  ({', '.join(f.get('attendees', []))})"
                   + (f"  [dim]{f.get('calendar')} event {f.get('event_id')}[/]" if status == "booked" else ""))
+        if f.get("recurrence"):
+            out.print(f"  repeats: {f['recurrence']}")
     else:
         out.print(f"[bold]Follow-up[/] {status}")
     if f.get("reason") and status != "booked":

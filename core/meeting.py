@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from pydantic import TypeAdapter
 
@@ -70,6 +70,7 @@ class FollowUp(TypedDict):
     reason: str | None
     request_text: str | None  # the segment text the request came from
     alternatives: list[list[str]]  # [start, end] pairs: other free slots, or the nearest ones when none fit
+    recurrence: NotRequired[str | None]  # an RRULE value ("FREQ=WEEKLY") when the request repeats
 
 
 class StageStats(TypedDict, total=False):

@@ -237,3 +237,17 @@ def test_unreachable_server_is_a_calendar_error(tmp_path: Path):
     settings = Settings(calendar=CalendarSettings(backend="caldav", caldav_url=f"http://127.0.0.1:{_free_port()}/x/"))
     with pytest.raises(CalendarError):
         open_calendar(settings)
+
+
+def test_a_recurring_booking_repeats_on_the_server_across_the_clock_change(cal: CalDAVCalendar, account: Account):
+    """RRULE with the start in its named zone (TZID + VTIMEZONE): 10:00 London every week, before and after BST."""
+    event_id = event_id_for("meeting-weekly", "every monday")
+    weekly = Event(id=event_id, title="Weekly sync", start=london(2026, 3, 16, 10), end=london(2026, 3, 16, 11),
+                   attendees=["alice@example.com"], recurrence="FREQ=WEEKLY")
+    assert cal.create_event(weekly).recurrence == "FREQ=WEEKLY"
+    stored = account.booking.events()
+    assert any("RRULE:FREQ=WEEKLY" in o.data and "TZID=Europe/London" in o.data for o in stored)
+    mine = [e for e in cal.list_events(london(2026, 3, 16), london(2026, 4, 7)) if e.id == event_id]
+    assert [e.start.astimezone(LONDON).hour for e in mine] == [10, 10, 10, 10]  # local time kept over the change
+    assert [e.start.day for e in mine] == [16, 23, 30, 6]
+    assert cal.cancel_event(event_id)

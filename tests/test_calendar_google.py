@@ -211,3 +211,15 @@ def test_open_calendar_uses_the_stored_token(tmp_path: Path):
         assert isinstance(calendar, GoogleCalendar) and calendar.calendar_id == "primary"
         assert calendar.list_events(utc(2026, 3, 2), utc(2026, 3, 3)) == []
         assert server.requests("GET", "/events")
+
+
+def test_a_recurring_booking_sends_its_rrule(cal: GoogleCalendar, fake: FakeGoogleCalendar):
+    event_id = event_id_for("meeting-weekly", "every tuesday")
+    start = datetime(2026, 3, 3, 10, tzinfo=SEOUL)
+    weekly = Event(id=event_id, title="Weekly", start=start, end=start + timedelta(hours=1), attendees=["kim@example.com"],
+                   recurrence="FREQ=WEEKLY;INTERVAL=2")
+    created = cal.create_event(weekly)
+    body = fake.requests("POST", "/events")[-1]["body"]
+    assert body["recurrence"] == ["RRULE:FREQ=WEEKLY;INTERVAL=2"]
+    assert body["start"]["timeZone"] == "Asia/Seoul"  # Google needs the zone of a recurring event
+    assert created.recurrence == "FREQ=WEEKLY;INTERVAL=2" and cal.get_event(event_id).recurrence == "FREQ=WEEKLY;INTERVAL=2"

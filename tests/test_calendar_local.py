@@ -264,3 +264,18 @@ def test_bad_input(cal: LocalICSCalendar, tmp_path: Path):
     with pytest.raises(InputError):
         cal.create_event(meeting(event_id_for("m", "k"), london(2026, 3, 24, 9), ["alice@example.com"], minutes=-5))
     assert not cal.own_path.exists()
+
+
+def test_a_recurring_event_needs_a_named_zone_and_a_valid_rule(tmp_path):
+    from datetime import timezone as fixed
+
+    from core.errors import InputError
+    from tools.calendar.base import Event, validate_event
+
+    start = datetime(2026, 12, 1, 15, tzinfo=ZoneInfo("Asia/Seoul"))
+    validate_event(Event(id="repeat0001", title="Weekly", start=start, end=start + timedelta(hours=1), recurrence="FREQ=WEEKLY"))
+    offset = start.astimezone(fixed(timedelta(hours=9)))
+    with pytest.raises(InputError, match="named time zone"):
+        validate_event(Event(id="repeat0001", title="Weekly", start=offset, end=offset + timedelta(hours=1), recurrence="FREQ=WEEKLY"))
+    with pytest.raises(InputError, match="not an RRULE"):
+        validate_event(Event(id="repeat0001", title="Weekly", start=start, end=start + timedelta(hours=1), recurrence="EVERY TUESDAY"))

@@ -82,3 +82,17 @@ def test_lines_that_instruct_the_assistant_are_never_requests():
              {"id": "s3", "text": "Let's meet Monday at 10.", "label": "scheduling"}]
     assert [s["id"] for s in request_candidates(lines)] == ["s3"]
     assert not looks_like_injection("Let's ignore the noise and meet on Friday.")
+
+
+def test_a_repeating_request_books_its_first_occurrence_with_the_repetition(settings):
+    f = schedule(settings, "매주 화요일 오후 3시에 정기 회의를 합시다", {"found": True, "title": "주간 회의", "time_phrase": "매주 화요일 오후 3시"},
+                 lang="ko")
+    assert f["status"] == "booked" and f["start"] == "2026-12-01T15:00:00+09:00" and f["recurrence"] == "FREQ=WEEKLY"
+    from tools.calendar import open_calendar
+
+    weeks = open_calendar(settings).list_events(datetime(2026, 12, 1, tzinfo=SEOUL), datetime(2026, 12, 22, tzinfo=SEOUL),
+                                                "alice@example.com")
+    assert [(e.id, e.start.astimezone(SEOUL).strftime("%m-%d %H:%M")) for e in weeks] == [
+        (f["event_id"], "12-01 15:00"), (f["event_id"], "12-08 15:00"), (f["event_id"], "12-15 15:00")]
+    once = schedule(settings, "Next Tuesday at 4pm, an hour.", {"found": True, "title": "Once", "time_phrase": "Next Tuesday at 4pm"})
+    assert once["status"] == "booked" and once.get("recurrence") is None

@@ -605,3 +605,18 @@ def test_recognizers_period_edges_bound_ranges():
     assert (r.start.date(), r.end.date()) == (date(2027, 4, 1), date(2027, 9, 16))
     p = resolve("from the end of March to the middle of September", NOW, SEOUL)  # product: the parts' windows
     assert (p.start.date(), p.end.date()) == (date(2027, 3, 16), date(2027, 9, 21))
+
+
+@pytest.mark.parametrize("text, lang, rrule", [
+    ("매주 화요일 오후 3시", "ko", "FREQ=WEEKLY"),
+    ("격주로 월요일에", "ko", "FREQ=WEEKLY;INTERVAL=2"),
+    ("매일 아침 9시", "ko", "FREQ=DAILY"),
+    ("매달 19일", "ko", "FREQ=MONTHLY"),
+    ("every other Friday morning", "en", "FREQ=WEEKLY;INTERVAL=2"),
+    ("every weekday at 9:30", "en", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+    ("every year in March", "en", "FREQ=YEARLY"),
+])
+def test_recurrences_become_calendar_rules(text, lang, rrule):
+    from tools.time_recurrence import find_recurrences
+
+    assert [r.rrule() for r in find_recurrences(text, lang)][:1] == [rrule]

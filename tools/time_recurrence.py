@@ -55,6 +55,21 @@ class Recurrence:
             return suffix
         return self.every
 
+    def rrule(self) -> str | None:
+        """The iCalendar RRULE value for booking (``FREQ=WEEKLY;INTERVAL=2``), None when a calendar cannot
+        repeat it (hourly, half-yearly). The event's start gives the weekday, day and time; only a
+        working-day repetition names its days."""
+        import re
+
+        m = re.fullmatch(r"P(\d+)(D|W|M|Y|WD)", self.every)
+        if not m:
+            return None
+        n, unit = int(m.group(1)), m.group(2)
+        if unit == "WD":
+            return "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+        freq = {"D": "DAILY", "W": "WEEKLY", "M": "MONTHLY", "Y": "YEARLY"}[unit]
+        return f"FREQ={freq}" + (f";INTERVAL={n}" if n > 1 else "")
+
     def to_json(self) -> dict:
         return {"text": self.text, "every": self.every, "weekday": self.weekday,
                 "day_of_month": self.day_of_month, "at": self.at.isoformat(timespec="minutes") if self.at else None,

@@ -61,7 +61,8 @@ def render_markdown(m: Meeting) -> str:
     f = m["follow_up"]
     lines += [f"## {t('후속 회의', 'Follow-up meeting')}", ""]
     if f["start"]:
-        lines.append(f"- **{f['status']}**: {f['title']} — {f['start']} → {f['end']} ({', '.join(f['attendees'])})")
+        lines.append(f"- **{f['status']}**: {f['title']} — {f['start']} → {f['end']} ({', '.join(f['attendees'])})"
+                     + (f", {t('반복', 'repeats')} {f['recurrence']}" if f.get("recurrence") else ""))
     else:
         lines.append(f"- **{f['status']}**")
     if f.get("reason") and f["status"] != "booked":

@@ -75,7 +75,8 @@ def _follow_up(status: str, reason: str, proposal: dict | None = None, **extra) 
     return FollowUp(status=status, title=p.get("title"), start=p.get("start"), end=p.get("end"),
                     attendees=p.get("attendees", []), calendar=extra.get("calendar", p.get("calendar")),
                     event_id=extra.get("event_id", p.get("event_id")),
-                    reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []))
+                    reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []),
+                    recurrence=p.get("recurrence"))
 
 
 _INJECTION = re.compile(
@@ -141,9 +142,18 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     said = _norm(" ".join(s["text"] for s in candidates))
     named = [n for n in draft.attendees if n and (_norm(n) in said or "@" in n)]
     request = {"title": title[:120], "time_phrase": phrase, "duration_min": int(duration.total_seconds() // 60),
-               "attendees": named, "segment_id": segment["id"], "text": segment["text"]}
+               "attendees": named, "segment_id": segment["id"], "text": segment["text"],
+               "recurrence": recurrence_of(segment["text"], lang)}
     stats = {**ctx.models.stats().get("scheduler", {}), "seconds": round(time.perf_counter() - started, 2)}
     return {"request": request, "warnings": warnings, "stages": {"scheduler": stats}}
+
+
+def recurrence_of(text: str, lang: str) -> str | None:
+    """The RRULE of a repeating request ("매주 화요일", "every other Friday"), None for a one-off. The first
+    occurrence is the resolved time; the calendar repeats it from there."""
+    from tools.time_recurrence import find_recurrences
+
+    return next((r.rrule() for r in find_recurrences(text, lang) if r.rrule()), None)
 
 
 def invitees(names: list[str], participants: list[Participant], directory: dict[str, str], *,
@@ -215,7 +225,7 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     slots = find_slots(busy, duration, start, end, working_hours=hours, preferred_start=preferred, limit=3)
     base = {"title": req["title"], "attendees": emails, "request_text": req["text"], "time_phrase": req["time_phrase"],
             "timezone": tz, "event_id": event_id_for(state["meeting_id"], f"{req['segment_id']}|{_norm(req['time_phrase'])}"),
-            "calendar": calendar.name}
+            "calendar": calendar.name, "recurrence": req.get("recurrence")}
     if not slots:
         later = find_slots(busy, duration, end, horizon, working_hours=hours, limit=3)
         alternatives = [[s.isoformat(), e.isoformat()] for s, e in later]
@@ -256,11 +266,12 @@ def book_proposal(proposal: dict, calendar, description: str = "") -> FollowUp:
     """Create the proposed event (idempotent on its event id) and describe the result."""
     from tools.calendar import Event
 
-    event = Event(id=proposal["event_id"], title=proposal["title"], start=datetime.fromisoformat(proposal["start"]),
-                  end=datetime.fromisoformat(proposal["end"]), attendees=list(proposal["attendees"]),
-                  description=description or f"Requested in the meeting: \"{proposal.get('request_text', '')}\"")
-    created = calendar.create_event(event)
     zone = ZoneInfo(proposal.get("timezone") or "UTC")  # report times in the meeting's zone, whatever the backend returns
+    event = Event(id=proposal["event_id"], title=proposal["title"], start=datetime.fromisoformat(proposal["start"]).astimezone(zone),
+                  end=datetime.fromisoformat(proposal["end"]).astimezone(zone), attendees=list(proposal["attendees"]),
+                  description=description or f"Requested in the meeting: \"{proposal.get('request_text', '')}\"",
+                  recurrence=proposal.get("recurrence"))
+    created = calendar.create_event(event)
     return _follow_up("booked", "booked", {**proposal, "start": created.start.astimezone(zone).isoformat(),
                                            "end": created.end.astimezone(zone).isoformat()},
                       calendar=calendar.name, event_id=created.id)

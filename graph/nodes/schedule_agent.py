@@ -20,7 +20,8 @@ from langgraph.runtime import Runtime
 from core.meeting import no_follow_up
 from core.prompts import render
 from graph.context import Context
-from graph.nodes.schedule import SEARCH_AHEAD, SchedulerState, _follow_up, _norm, invitees, request_candidates
+from graph.nodes.schedule import (SEARCH_AHEAD, SchedulerState, _follow_up, _norm, invitees, recurrence_of,
+                                  request_candidates)
 
 MAX_AGENT_STEPS = 24  # graph steps of the agent (each model turn and each tool round is one)
 
@@ -115,7 +116,7 @@ def agent_plan(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     proposal = {"title": title, "start": p["start"], "end": p["end"], "attendees": p["attendees"],
                 "request_text": segment["text"], "time_phrase": phrase or segment["text"], "timezone": tz,
                 "event_id": event_id_for(state["meeting_id"], f"{segment['id']}|{_norm(phrase or segment['text'])}"),
-                "calendar": ctx.calendar.name, "alternatives": []}
+                "calendar": ctx.calendar.name, "alternatives": [], "recurrence": recurrence_of(segment["text"], lang)}
     request = {"title": title, "time_phrase": proposal["time_phrase"], "attendees": p["attendees"],
                "segment_id": segment["id"], "text": segment["text"], "planner": "agent"}
     return {**update, "request": request, "proposal": proposal}

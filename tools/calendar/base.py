@@ -47,6 +47,7 @@ class Event:
     all_day: bool = False
     calendar: str = ""
     url: str | None = None
+    recurrence: str | None = None  # an iCalendar RRULE value ("FREQ=WEEKLY"): the event repeats from its start
 
 
 class UnknownCalendarsError(CalendarError):
@@ -150,6 +151,20 @@ def validate_event(event: Event) -> None:
         raise InputError(f"event {event.id} ends before it starts", hint="check the start and end times")
     if not event.title.strip():
         raise InputError(f"event {event.id} has no title")
+    if event.recurrence is not None:
+        from zoneinfo import ZoneInfo
+
+        import icalendar
+
+        if not isinstance(event.start.tzinfo, ZoneInfo):
+            raise InputError(f"recurring event {event.id} needs a start in a named time zone",
+                             hint="repetitions follow the zone's clock (daylight saving), so give e.g. Asia/Seoul")
+        try:
+            rule = icalendar.vRecur.from_ical(event.recurrence)
+        except ValueError:
+            rule = {}
+        if "FREQ" not in rule:
+            raise InputError(f"event {event.id}: {event.recurrence!r} is not an RRULE", hint="e.g. FREQ=WEEKLY")
 
 
 def merge_busy(intervals: Iterable[Busy]) -> list[Busy]:

@@ -224,6 +224,7 @@ class CalDAVCalendar:
         if existing is None:
             ical = new_vcalendar()
             ical.add_component(component)
+            ical.add_missing_timezones()
             try:
                 with _guard("event creation"):
                     self.calendar.add_event(ical.to_ical().decode(), no_overwrite=True)

@@ -153,6 +153,8 @@ def _event_body(event: Event, meet: bool) -> dict[str, Any]:
         body["description"] = event.description
     if event.attendees:
         body["attendees"] = [{"email": normalize_email(a)} for a in event.attendees]
+    if event.recurrence:
+        body["recurrence"] = [f"RRULE:{event.recurrence}"]
     if meet:
         body["conferenceData"] = {
             "createRequest": {"requestId": event.id, "conferenceSolutionKey": {"type": "hangoutsMeet"}}
@@ -278,7 +280,9 @@ class GoogleCalendar:
         attendees = [str(a["email"]).lower() for a in item.get("attendees", []) if a.get("email")]
         return Event(id=str(item.get("id", "")), title=str(item.get("summary", "")), start=begin, end=finish,
                      attendees=attendees, description=str(item.get("description", "")), all_day=all_day,
-                     calendar=self.calendar_id, url=item.get("hangoutLink") or item.get("htmlLink"))
+                     calendar=self.calendar_id, url=item.get("hangoutLink") or item.get("htmlLink"),
+                     recurrence=next((r.removeprefix("RRULE:") for r in item.get("recurrence") or []
+                                      if r.startswith("RRULE:")), None))
 
     # ---- the interface -------------------------------------------------------------------------------
 

@@ -133,6 +133,7 @@ def vevent_to_event(component: icalendar.Event, calendar_name: str, zone: ZoneIn
         all_day=all_day,
         calendar=calendar_name,
         url=str(component["URL"]) if "URL" in component else None,
+        recurrence=component["RRULE"].to_ical().decode() if "RRULE" in component else None,
     )
 
 
@@ -147,6 +148,9 @@ def event_to_vevent(event: Event, dtstamp: datetime) -> icalendar.Event:
         last = event.end.date() if event.end.time() == time(0) else event.end.date() + timedelta(days=1)
         component.add("DTSTART", first)
         component.add("DTEND", max(last, first + timedelta(days=1)))
+    elif event.recurrence:  # repetitions follow the local clock: times in their named zone (TZID + VTIMEZONE)
+        component.add("DTSTART", event.start)
+        component.add("DTEND", event.end.astimezone(event.start.tzinfo))
     else:
         component.add("DTSTART", event.start.astimezone(timezone.utc))
         component.add("DTEND", event.end.astimezone(timezone.utc))
@@ -158,6 +162,8 @@ def event_to_vevent(event: Event, dtstamp: datetime) -> icalendar.Event:
         component.add("ATTENDEE", address)
     if event.url:
         component.add("URL", event.url)
+    if event.recurrence:
+        component.add("RRULE", icalendar.vRecur.from_ical(event.recurrence))
     component.add("TRANSP", "OPAQUE")
     component.add("STATUS", "CONFIRMED")
     return component
@@ -390,6 +396,7 @@ class LocalICSCalendar:
             if calendar is None:
                 calendar = new_vcalendar()
             calendar.add_component(component)
+            calendar.add_missing_timezones()
             self._write_atomic(self.own_path, calendar)
         return vevent_to_event(component, self.name, self.zone, self.zone)  # type: ignore[return-value]
 
