@@ -426,18 +426,32 @@ def test_cache_instance_is_used_and_metrics_recorded(tmp_path, settings):
 
 
 def test_long_audio_is_cut_into_blocks_at_quiet_points():
-    """Blocks of ~10 min cut at the quietest 100 ms near each boundary, covering every sample once."""
+    """Blocks (here of 10 min) cut at the quietest 100 ms near each boundary, covering every sample once."""
     import numpy as np
 
-    from tools.transcribe import SAMPLE_RATE, block_bounds
+    from tools.audio import SAMPLE_RATE, block_bounds
 
     rng = np.random.default_rng(0)
     audio = (rng.standard_normal(SAMPLE_RATE * 1500) * 0.3).astype(np.float32)  # 25 minutes of "speech"
     quiet = 595 * SAMPLE_RATE
     audio[quiet : quiet + SAMPLE_RATE // 5] = 0.0  # a pause 5 s before the first 10-minute mark
-    bounds = block_bounds(audio)
+    bounds = block_bounds(audio, block_s=600.0)
     assert bounds[0][0] == 0 and bounds[-1][1] == len(audio)
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
     assert quiet <= bounds[0][1] <= quiet + SAMPLE_RATE // 5  # cut inside the pause
     assert len(bounds) == 3  # 25 min cut at ~9:55: two blocks of ~10 min, then the remaining ~5 min
     assert block_bounds(audio[: SAMPLE_RATE * 60]) == [(0, SAMPLE_RATE * 60)]
+    assert len(block_bounds(audio)) == 5  # the default: ~5-minute blocks
+
+
+def test_streamed_blocks_make_the_same_cuts_as_the_whole_recording():
+    """iter_blocks decodes block by block (never the whole file at once) with block_bounds' cuts, sample-exact."""
+    import numpy as np
+
+    from tools.audio import block_bounds, iter_blocks
+
+    whole = load_audio(SAMPLE)
+    streamed = list(iter_blocks(SAMPLE, block_s=20.0))
+    assert [(first, first + len(b)) for first, b in streamed] == block_bounds(whole, block_s=20.0)
+    assert len(streamed) >= 5 and max(len(b) for _, b in streamed) <= 25 * 16000
+    assert np.array_equal(np.concatenate([b for _, b in streamed]), whole)

@@ -6,8 +6,9 @@ rate and channel layout is resampled to 16 kHz mono.
 
 ``probe`` fails early, with an ``InputError`` a person can act on, for a missing or empty file, a file that is
 not audio, one without an audio stream or without samples, and one longer than the configured maximum.
-``iter_audio`` decodes in chunks (a generator); ``load_audio`` fills one preallocated array (4 bytes per sample:
-~230 MB per hour) instead of holding the decoded chunks and a copy of them.
+``iter_audio`` decodes in chunks (a generator); ``iter_blocks`` decodes in blocks of about five minutes cut at a
+quiet moment, so a long recording is processed with one block in memory (what the transcription stage does);
+``load_audio`` fills one preallocated array (4 bytes per sample: ~230 MB per hour) for short clips and tests.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from core.assets import sha256_of
 from core.errors import InputError
 
 SAMPLE_RATE = 16_000
+BLOCK_S = 300.0  # long recordings are processed block by block so memory stays flat as length grows
+_CUT_SEARCH_S = 8.0  # a block ends at the quietest 100 ms in its last seconds, not mid-word
 _HINT_FORMATS = "use a recording in wav, mp3, m4a, ogg/opus, webm or flac (or a video file with sound)"
 
 
@@ -127,6 +130,52 @@ def iter_audio(path: Path | str, sr: int = SAMPLE_RATE, chunk_s: float = 30.0) -
         yield np.concatenate(pending)
 
 
+def _quiet_cut(audio: np.ndarray, end: int, sr: int = SAMPLE_RATE) -> int:
+    """The middle of the quietest 100 ms frame in the ``_CUT_SEARCH_S`` seconds before sample ``end``."""
+    frame = sr // 10
+    lo = end - int(_CUT_SEARCH_S * sr)
+    frames = audio[lo:end][: (end - lo) // frame * frame].reshape(-1, frame)
+    return lo + int(np.argmin((frames.astype(np.float64) ** 2).mean(axis=1))) * frame + frame // 2
+
+
+def block_bounds(audio: np.ndarray, block_s: float = BLOCK_S, sr: int = SAMPLE_RATE) -> list[tuple[int, int]]:
+    """[start, end) sample ranges of about ``block_s`` each, cut at the quietest moment near each boundary
+    (a last block of up to 1.25 ``block_s`` is kept whole)."""
+    n, block = len(audio), int(block_s * sr)
+    bounds, start = [], 0
+    while n - start > block + block // 4:
+        cut = start + _quiet_cut(audio[start:], block, sr)
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, n))
+    return bounds
+
+
+def iter_blocks(path: Path | str, sr: int = SAMPLE_RATE, block_s: float = BLOCK_S) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode ``path`` as ``(first sample, samples)`` blocks with the same cuts ``block_bounds`` makes on the
+    whole recording, holding at most about 1.25 blocks of audio at a time. Raises ``InputError`` when the
+    file decodes to no samples."""
+    block = int(block_s * sr)
+    pending: list[np.ndarray] = []
+    n_pending, start = 0, 0
+    for chunk in iter_audio(path, sr):
+        pending.append(chunk)
+        n_pending += chunk.size
+        if n_pending <= block + block // 4:
+            continue
+        buf = np.concatenate(pending)
+        while len(buf) > block + block // 4:
+            cut = _quiet_cut(buf, block, sr)
+            yield start, buf[:cut].copy()
+            start += cut
+            buf = buf[cut:]
+        pending, n_pending = [buf.copy()], len(buf)
+    if n_pending == 0 and start == 0:
+        raise InputError(f"{Path(path).name} contains no audio samples (zero length)", hint="record or export it again")
+    if n_pending:
+        yield start, np.concatenate(pending)
+
+
 def load_audio(path: Path | str, sr: int = SAMPLE_RATE, info: AudioInfo | None = None) -> np.ndarray:
     """The whole recording as one mono float32 array at ``sr`` (one preallocated buffer, grown if needed)."""
     info = info or probe(path)
@@ -151,5 +200,5 @@ def audio_sha256(path: Path | str) -> str:
 
 def peak_dbfs(audio: np.ndarray) -> float:
     """Peak level in dBFS (-inf for digital silence)."""
-    peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+    peak = max(float(np.max(audio)), -float(np.min(audio))) if len(audio) else 0.0
     return 20 * math.log10(peak) if peak > 0 else float("-inf")

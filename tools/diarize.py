@@ -16,6 +16,10 @@ regions) every ``step_s`` inside speech regions are embedded; the embeddings are
 clustering (cosine, average linkage) into ``num_speakers`` groups, or a count chosen automatically; window
 labels are voted onto a 50 ms grid, smoothed, and returned as turns named ``SPEAKER_1``, ``SPEAKER_2``, …
 in order of first appearance.
+
+A long recording is fed block by block (:class:`Diarizer`: VAD, windows and embeddings per block, each block's
+volume normalised on its own; one clustering at the end), so only the embeddings (1 KB per window) grow with
+its length, never the audio.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ GRID_S = 0.05  # resolution of the output timeline
 # Piper voice and its pitch-shifted copy's centroids).
 AUTO_DISTANCE_THRESHOLD = 0.36
 MAX_AUTO_SPEAKERS = 10
-MAX_CLUSTER_POINTS = 4000  # ~64 MB of pairwise distances
+MAX_CLUSTER_POINTS = 2000  # average linkage on 2,000 windows peaks at ~70 MB
 MERGE_GAP_S = 1.0  # a pause this short between two turns of one voice joins them
 
 
@@ -390,9 +394,45 @@ def _normalise_volume(audio: np.ndarray) -> np.ndarray:
     return audio * np.float32(10 ** (change_db / 20)) if change_db > 0 else audio
 
 
+class Diarizer:
+    """Speaker turns for a recording fed block by block: ``add(block, first_sample)`` for each consecutive
+    16 kHz mono block (VAD, windows and their embeddings are computed there), then ``turns()`` clusters every
+    window once and returns the turns of the whole recording."""
+
+    def __init__(self, *, step_s: float = 0.4, min_turn_s: float = 0.4):
+        self.step_s, self.min_turn_s = step_s, min_turn_s
+        self.regions: list[tuple[int, int]] = []
+        self.windows: list[tuple[int, int]] = []
+        self.embeddings: list[np.ndarray] = []
+        self.n_samples = 0
+
+    def add(self, block: np.ndarray, first_sample: int = 0) -> None:
+        block = np.asarray(block, dtype=np.float32).reshape(-1)
+        self.n_samples = max(self.n_samples, first_sample + len(block))
+        if not len(block):
+            return
+        regions = speech_regions(block)
+        windows = _windows(regions, self.step_s)
+        self.regions += [(s + first_sample, e + first_sample) for s, e in regions]
+        if windows:
+            self.embeddings.append(embed_windows(_normalise_volume(block), windows))
+            self.windows += [(s + first_sample, e + first_sample) for s, e in windows]
+
+    def turns(self, num_speakers: int | None = None) -> list[Turn]:
+        if num_speakers is not None and num_speakers < 1:
+            raise InputError(f"num_speakers must be at least 1, got {num_speakers}")
+        if not self.windows:
+            return [Turn(round(s / SAMPLE_RATE, 3), round(e / SAMPLE_RATE, 3), "SPEAKER_1") for s, e in self.regions]
+        labels = cluster_embeddings(np.concatenate(self.embeddings), num_speakers)
+        return _turns_from_windows(self.n_samples, self.regions, self.windows, labels, self.min_turn_s)
+
+
 def diarize(audio: np.ndarray, sr: int = SAMPLE_RATE, num_speakers: int | None = None, *,
             step_s: float = 0.4, min_turn_s: float = 0.4) -> list[Turn]:
-    """Speaker turns for 16 kHz mono float audio. ``num_speakers``: known count, or None to choose it."""
+    """Speaker turns for 16 kHz mono float audio held in memory (block by block, as :class:`Diarizer`).
+    ``num_speakers``: known count, or None to choose it."""
+    from tools.audio import block_bounds
+
     if sr != SAMPLE_RATE:
         raise InputError(f"diarization needs {SAMPLE_RATE} Hz audio, got {sr} Hz",
                          hint="decode with tools.audio.load_audio (it resamples)")
@@ -401,13 +441,10 @@ def diarize(audio: np.ndarray, sr: int = SAMPLE_RATE, num_speakers: int | None =
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     if len(audio) == 0:
         return []
-    regions = speech_regions(audio, sr)
-    windows = _windows(regions, step_s)
-    if not windows:
-        return [Turn(round(s / sr, 3), round(e / sr, 3), "SPEAKER_1") for s, e in regions]
-    emb = embed_windows(_normalise_volume(audio), windows)
-    labels = cluster_embeddings(emb, num_speakers)
-    return _turns_from_windows(len(audio), regions, windows, labels, min_turn_s)
+    diarizer = Diarizer(step_s=step_s, min_turn_s=min_turn_s)
+    for lo, hi in block_bounds(audio):
+        diarizer.add(audio[lo:hi], lo)
+    return diarizer.turns(num_speakers)
 
 
 def _turns_from_windows(n_samples: int, regions, windows, labels, min_turn_s: float) -> list[Turn]:

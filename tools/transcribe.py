@@ -7,9 +7,10 @@ then speakers from diarization, with a persistent transcript cache.
 1. check the file (``tools.audio.probe``: missing, empty, not audio, no samples, too long → ``InputError``);
 2. look up the cache (namespace ``asr``; key: the audio's sha256, every ASR setting that changes the output, and
    the forced language) — a hit returns without loading any model;
-3. decode once to 16 kHz mono; silence (no speech found by the VAD, or a near-zero signal) gives no segments
-   and a warning;
-4. language: forced (argument, else ``settings.language`` unless ``auto``), else detected on the first speech;
+3. decode block by block (``tools.audio.iter_blocks``: about five minutes each, cut at a quiet moment), so memory
+   stays flat however long the recording; a block without speech (none found by the VAD, or a near-zero signal)
+   is skipped, and a recording with no speech at all gives no segments and a warning;
+4. language: forced (argument, else ``settings.language`` unless ``auto``), else detected on the first block's speech;
    a detection outside {ko, en} or below ``asr.min_language_probability`` is reported in ``warnings`` and
    ``asr.default_language`` is used instead (short clips are often misdetected);
 5. transcription (sequential ``WhisperModel.transcribe`` or ``BatchedInferencePipeline``; Silero VAD; word
@@ -37,7 +38,7 @@ from core.errors import InputError, ModelError
 from core.meeting import Segment
 from core.settings import Settings
 from tools.asr_models import is_english_only, resolve_model
-from tools.audio import SAMPLE_RATE, AudioInfo, audio_sha256, load_audio, peak_dbfs, probe
+from tools.audio import SAMPLE_RATE, AudioInfo, audio_sha256, iter_blocks, peak_dbfs, probe
 
 SUPPORTED_LANGUAGES = ("ko", "en")
 CACHE_NAMESPACE = "asr"
@@ -191,68 +192,59 @@ def _record_metrics(metrics, settings: Settings, seconds: float, audio_s: float,
 # Local: faster-whisper
 
 
-BLOCK_S = 600.0  # long recordings are decoded block by block so memory stays flat as length grows
-_CUT_SEARCH_S = 8.0  # a block ends at the quietest 100 ms in its last seconds, not mid-word
-
-
-def block_bounds(audio: np.ndarray, block_s: float = BLOCK_S) -> list[tuple[int, int]]:
-    """[start, end) sample ranges of about ``block_s`` each, cut at the quietest moment near each boundary."""
-    n, block, frame = len(audio), int(block_s * SAMPLE_RATE), SAMPLE_RATE // 10
-    bounds, start = [], 0
-    while n - start > block + block // 4:
-        lo, hi = start + block - int(_CUT_SEARCH_S * SAMPLE_RATE), start + block
-        frames = audio[lo:hi][: (hi - lo) // frame * frame].reshape(-1, frame)
-        cut = lo + int(np.argmin((frames.astype(np.float64) ** 2).mean(axis=1))) * frame + frame // 2
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, n))
-    return bounds
-
-
 def _speech_regions(audio: np.ndarray) -> list[dict]:
-    """Speech regions (sample offsets) from the bundled Silero VAD, computed block by block."""
+    """Speech regions (sample offsets) of one block, from the bundled Silero VAD."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    regions = []
-    for lo, hi in block_bounds(audio):
-        regions += [{"start": r["start"] + lo, "end": r["end"] + lo} for r in get_speech_timestamps(audio[lo:hi], VadOptions())]
-    return regions
+    return get_speech_timestamps(audio, VadOptions())
 
 
 def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
                       progress: ProgressFn | None) -> Transcript:
+    """Decode, detect, transcribe and diarize block by block (``tools.audio.iter_blocks``): one block of audio
+    (about five minutes) is in memory at a time, whatever the recording's length."""
     asr = settings.asr
-    audio = load_audio(path, SAMPLE_RATE, info)
-    duration = len(audio) / SAMPLE_RATE
+    expected = info.duration_s
     warnings: list[str] = []
+    model, lang, prob = None, forced, 1.0
+    raw: list[_RawSegment] = []
+    diarizer = None
+    if asr.diarize:
+        from tools.diarize import Diarizer
 
-    regions = _speech_regions(audio) if asr.vad else None
-    if (regions is not None and not regions) or peak_dbfs(audio) < SILENCE_PEAK_DBFS:
-        if progress:
-            progress(duration, duration)
-        lang = forced or asr.default_language
-        return Transcript(lang, 1.0 if forced else 0.0, duration, [],
-                          [f"no speech found in {path.name}: the transcript is empty"])
-
-    model = load_model(settings)
-    if forced:
-        lang, prob = forced, 1.0
-    elif is_english_only(settings):
-        lang, prob = "en", 1.0
-    else:
-        lang, prob, warning = _detect_language(model, audio, regions, settings)
-        if warning:
-            warnings.append(warning)
-
-    raw = list(_run_whisper(model, audio, lang, settings, duration, progress))
+        diarizer = Diarizer(step_s=0.4 if expected <= 1800 else 0.75)
+    n_samples = 0
+    for first, block in iter_blocks(path, SAMPLE_RATE):
+        n_samples = first + len(block)
+        offset, length = first / SAMPLE_RATE, len(block) / SAMPLE_RATE
+        total = max(expected, offset + length)
+        regions = _speech_regions(block) if asr.vad else None
+        if (regions is not None and not regions) or peak_dbfs(block) < SILENCE_PEAK_DBFS:
+            if progress:
+                progress(offset + length, total)
+            continue  # a silent block: nothing to transcribe or to tell speakers apart in
+        if model is None:
+            model = load_model(settings)
+        if lang is None:
+            if is_english_only(settings):
+                lang = "en"
+            else:
+                lang, prob, warning = _detect_language(model, block, regions, settings)
+                if warning:
+                    warnings.append(warning)
+        block_progress = (lambda done, _t, o=offset, t=total: progress(min(o + done, t), t)) if progress else None
+        for seg in _run_whisper_block(model, block, lang, settings, length, block_progress):
+            raw.append(_RawSegment(seg.start + offset, seg.end + offset, seg.text,
+                                   [_Word(w.start + offset, w.end + offset, w.text) for w in seg.words]))
+        if diarizer is not None:
+            diarizer.add(block, first)
+    duration = n_samples / SAMPLE_RATE
     if progress:
         progress(duration, duration)
-
-    turns = None
-    if asr.diarize and raw:
-        from tools.diarize import diarize
-
-        turns = diarize(audio, SAMPLE_RATE, asr.num_speakers, step_s=0.4 if duration <= 1800 else 0.75)
+    if model is None:  # no block held speech
+        return Transcript(forced or asr.default_language, 1.0 if forced else 0.0, round(duration, 3), [],
+                          [f"no speech found in {path.name}: the transcript is empty"])
+    turns = diarizer.turns(asr.num_speakers) if diarizer is not None and raw else None
     segments = _to_segments(raw, turns)
     if not segments:
         warnings.append(f"no speech recognised in {path.name}: the transcript is empty")
@@ -281,17 +273,6 @@ def _detect_language(model, audio: np.ndarray, regions: list[dict] | None,
             f"language detected as '{lang}' (p={prob:.2f}, {why}); transcribed as '{asr.default_language}' "
             f"(asr.default_language) — pass --language ko|en if that is wrong")
     return lang, prob, None
-
-
-def _run_whisper(model, audio: np.ndarray, lang: str, settings: Settings, duration: float,
-                 progress: ProgressFn | None):
-    """Whisper over the recording block by block (see ``block_bounds``), times shifted to the whole file."""
-    for lo, hi in block_bounds(audio):
-        offset = lo / SAMPLE_RATE
-        block_progress = (lambda done, _total, o=offset: progress(min(o + done, duration), duration)) if progress else None
-        for seg in _run_whisper_block(model, audio[lo:hi], lang, settings, (hi - lo) / SAMPLE_RATE, block_progress):
-            yield _RawSegment(seg.start + offset, seg.end + offset, seg.text,
-                              [_Word(w.start + offset, w.end + offset, w.text) for w in seg.words])
 
 
 def _run_whisper_block(model, audio: np.ndarray, lang: str, settings: Settings, duration: float,
@@ -387,10 +368,12 @@ def _transcribe_remote(path: Path, info: AudioInfo, settings: Settings, forced: 
             lang = asr.default_language
     turns = None
     if asr.diarize and raw:
-        from tools.diarize import diarize
+        from tools.diarize import Diarizer
 
-        audio = load_audio(path, SAMPLE_RATE, info)
-        turns = diarize(audio, SAMPLE_RATE, asr.num_speakers, step_s=0.4 if duration <= 1800 else 0.75)
+        diarizer = Diarizer(step_s=0.4 if duration <= 1800 else 0.75)
+        for first, block in iter_blocks(path, SAMPLE_RATE):
+            diarizer.add(block, first)
+        turns = diarizer.turns(asr.num_speakers)
     segments = _to_segments(raw, turns)
     if not segments:
         warnings.append(f"no speech recognised in {path.name}: the transcript is empty")
