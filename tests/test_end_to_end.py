@@ -7,9 +7,10 @@ llama-server and the assembled weights), which `make test` does first.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,15 @@ def test_sample_recording_cli_end_to_end_then_served_from_cache(tmp_path, models
     data = tmp_path / "data"
     run = lambda *a: minutes(*a, data_dir=data, models_dir=models_dir, timeout=1500)  # noqa: E731
     recording = tmp_path / "meeting_en.ogg"
-    shutil.copy(SAMPLES / "meeting_en.ogg", recording)  # a fresh file time: the meeting is "now"
+    shutil.copy(SAMPLES / "meeting_en.ogg", recording)
+    # The meeting date defaults to the file's time. Set it to a Monday-Thursday 10:00 in Seoul (today, else the
+    # next Monday), so "by Friday" and "next Tuesday" mean the same thing whenever the suite runs (on a Friday
+    # "by Friday" is today, and the real model may then leave the item out).
+    seoul = ZoneInfo("Asia/Seoul")
+    day = datetime.now(seoul).date()
+    day += timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 4 else 0)
+    stamp = datetime.combine(day, time(10, 0), seoul).timestamp()
+    os.utime(recording, (stamp, stamp))
     for person in ("alice", "bob", "carol"):
         assert run("calendar", "import", str(SAMPLES / "calendars" / f"{person}.ics"), "--attendee", f"{person}@example.com").returncode == 0
     r = run("process", str(recording), "--timezone", "Asia/Seoul", *ATTENDEES, "--book", "auto", "--json")
