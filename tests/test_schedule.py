@@ -14,16 +14,22 @@ SEOUL = ZoneInfo("Asia/Seoul")
 PEOPLE = [{"name": "Alice", "email": "alice@example.com"}, {"name": "Bob", "email": "bob@example.com"}]
 
 
-def schedule(settings, text, request, busy_ics=None, lang="en"):
+def local_calendar(settings, busy_ics: dict[str, str] | None = None, people=PEOPLE):
+    """The local calendar backend with each person's calendar imported (their busy VEVENTs, else empty)."""
     from tools.calendar import open_calendar
 
     cal = open_calendar(settings)
     d = settings.path("ics")
     d.mkdir(parents=True, exist_ok=True)
-    for p in PEOPLE:
+    for p in people:
         f = d / f"{p['email']}.ics"
         f.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\n" + (busy_ics or {}).get(p["email"], "") + "END:VCALENDAR\n")
         cal.import_ics(f, p["email"])
+    return cal
+
+
+def schedule(settings, text, request, busy_ics=None, lang="en"):
+    cal = local_calendar(settings, busy_ics)
     ctx = Context(settings=settings, models=ModelHub(settings, overrides={"scheduler": fake_model(constant(request))}),
                   clock=lambda: datetime(2026, 11, 26, 11, tzinfo=SEOUL), calendar_factory=lambda: cal)
     seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Alice", "text": text, "label": "scheduling"}

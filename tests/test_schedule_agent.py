@@ -23,29 +23,16 @@ from core.settings import LLMStage
 from graph.builder import build_scheduler
 from graph.context import Context
 from tests.fakes import constant, fake_model
+from tests.test_schedule import PEOPLE, local_calendar
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 26, 11, tzinfo=SEOUL)
-PEOPLE = [{"name": "Alice", "email": "alice@example.com"}, {"name": "Bob", "email": "bob@example.com"}]
 TOOLS = {"resolve_time", "get_free_busy", "find_slots", "list_events", "propose_slot", "no_booking"}
 
 
 def vevent(uid: str, start: str, end: str) -> str:
     return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T000000Z\nDTSTART;TZID=Asia/Seoul:{start}\n"
             f"DTEND;TZID=Asia/Seoul:{end}\nSUMMARY:busy\nEND:VEVENT\n")
-
-
-def local_calendar(settings, busy: dict[str, str] | None = None):
-    from tools.calendar import open_calendar
-
-    cal = open_calendar(settings)
-    d = settings.path("ics")
-    d.mkdir(parents=True, exist_ok=True)
-    for p in PEOPLE:
-        f = d / f"{p['email']}.ics"
-        f.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\n" + (busy or {}).get(p["email"], "") + "END:VCALENDAR\n")
-        cal.import_ics(f, p["email"])
-    return cal
 
 
 # ------------------------------------------------------------------------------------- the plain tools

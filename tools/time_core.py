@@ -510,28 +510,10 @@ def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
     if not values:
         return None
     conns = [p for p in group if p.kind == "conn"]
-    # Find the split point of a range: an infix "to" connector, or a postfix "from" (Korean 부터/에서)
-    # followed by more values.
-    split: int | None = None
-    is_range = False
-    for i, p in enumerate(group):
-        if p.kind != "conn":
-            continue
-        has_before = any(q.kind != "conn" for q in group[:i])
-        has_after = any(q.kind != "conn" for q in group[i + 1 :])
-        earlier = {q.value for q in group[:i] if q.kind == "conn"}
-        if p.value == "to" and has_before and has_after:
-            split, is_range = i, True
-            break
-        if p.value == "and" and "between" in earlier and has_before and has_after:
-            split, is_range = i, True
-            break
-        if p.value in ("before-incl", "until") and earlier & {"from", "since"} and has_before and has_after:
-            split, is_range = i, True
-            break
-        if p.value in ("from-post",) and has_before and has_after:
-            split, is_range = i, True
-            break
+    # The split point of a range: an infix "to" connector, or a postfix "from" (Korean 부터/에서) followed by
+    # more values (see _range_split).
+    split = _range_split(group)
+    is_range = split is not None
     if is_range and split is not None:
         left = _part(group[:split])
         right = _part(group[split + 1 :])
