@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph.runner import open_runner
-from tests.fakes import constant, fake_model
+from tests.fakes import constant
 from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, SEOUL, import_calendars, korean_input, make_context
 
 ROOT = Path(__file__).resolve().parent.parent

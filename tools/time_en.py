@@ -214,8 +214,8 @@ _PART_WORD = {"beginning": "초", "start": "초", "early": "초", "earlier": "�
               "end": "말", "late": "말", "later": "말"}
 
 
-@rule(rf"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
-      rf"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last|previous)\s+)?(week|month|year)\b")
+@rule(r"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
+      r"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last|previous)\s+)?(week|month|year)\b")
 def _period_part_rule(m, ctx):
     part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
     shift = _shift(m.group(2) or m.group(5))

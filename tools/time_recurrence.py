@@ -20,7 +20,7 @@ from datetime import datetime, time
 from typing import Callable
 
 from tools import time_en, time_ko
-from tools.time_core import Clock, Context, Piece, clock_hour, select_pieces
+from tools.time_core import Clock, Context, clock_hour, select_pieces
 
 POD_CODES = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "dawn": "MO",
              "earlymorning": "MO", "midday": "MI", "lunch": "MI", "daytime": "DT", "businesshours": "BH"}
@@ -170,7 +170,7 @@ _KO_EVERY = {"매일": "P1D", "날마다": "P1D", "매일같이": "P1D", "매주
 
 def _ko_cues(text: str) -> list[_Cue]:
     out: list[_Cue] = []
-    for m in re.finditer(rf"(?<![가-힣])(?:매\s*주\s*)?([월화수목금토일])요일\s*마다|(?<![가-힣])매\s*주\s*([월화수목금토일])요일",
+    for m in re.finditer(r"(?<![가-힣])(?:매\s*주\s*)?([월화수목금토일])요일\s*마다|(?<![가-힣])매\s*주\s*([월화수목금토일])요일",
                          text):
         out.append(_Cue(m.start(), m.end(), "P1W", weekday=time_ko.WEEKDAYS[m.group(1) or m.group(2)]))
     for m in re.finditer(r"(?<![가-힣])(?:매\s*(?:달|월))\s*(\d{1,2})\s*일", text):
