@@ -501,6 +501,14 @@ def _shifted(group: list[Piece], i: int, ctx: Context) -> Window | None:
     return w
 
 
+def interpret_or_none(group: list[Piece], ctx: Context) -> Window | None:
+    """``interpret_group``, with a date the calendar cannot hold ("February 30", year 99999) read as no time."""
+    try:
+        return interpret_group(group, ctx)
+    except (ValueError, OverflowError):
+        return None
+
+
 def interpret_group(group: list[Piece], ctx: Context) -> Window | None:
     """Turn one group of adjacent pieces into a window (instant, interval or open range)."""
     for i, p in enumerate(group):
@@ -648,10 +656,7 @@ def split_readings(group: list[Piece], ctx: Context, *, leading_conns: bool) -> 
     if shifts:  # "오늘부터 3분 있다", "3 days after Christmas": the anchor on its own
         i, sh = shifts[0], group[shifts[0]].value
         anchor = group[i + 1:] if sh.anchor_side == "after" else group[:i]
-        try:
-            w = interpret_group(anchor, ctx) if any(p.kind != "conn" for p in anchor) else None
-        except (ValueError, OverflowError):
-            w = None
+        w = interpret_or_none(anchor, ctx) if any(p.kind != "conn" for p in anchor) else None
         return [w] if w is not None else []
     if sum(p.kind != "conn" for p in group) < 2:
         return []
@@ -668,10 +673,7 @@ def split_readings(group: list[Piece], ctx: Context, *, leading_conns: bool) -> 
     for sub in parts:
         if not any(p.kind in ("date", "moment", "clock", "pod") for p in sub):
             continue
-        try:
-            w = interpret_group(sub, ctx)
-        except (ValueError, OverflowError):
-            w = None
+        w = interpret_or_none(sub, ctx)
         if w is not None:
             out.append(w)
     return out

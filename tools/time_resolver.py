@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
 from tools import time_en, time_ko
-from tools.time_core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, interpret_group, select_pieces,
-                             split_readings)
+from tools.time_core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, interpret_group, interpret_or_none,
+                             select_pieces, split_readings)
 
 Lang = Literal["ko", "en"]
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
@@ -108,10 +108,7 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
                 g = g[:-1]
         if not g:
             continue
-        try:
-            w = interpret_group(g, ctx)
-        except (ValueError, OverflowError):
-            w = None
+        w = interpret_or_none(g, ctx)
         if w is not None:
             out.append((w, g))
     return out, ctx, zone

@@ -153,7 +153,7 @@ def recurrence_of(text: str, lang: str) -> str | None:
     occurrence is the resolved time; the calendar repeats it from there."""
     from tools.time_recurrence import find_recurrences
 
-    return next((r.rrule() for r in find_recurrences(text, lang) if r.rrule()), None)
+    return next((rule for r in find_recurrences(text, lang) if (rule := r.rrule())), None)
 
 
 def invitees(names: list[str], participants: list[Participant], directory: dict[str, str], *,
