@@ -25,6 +25,7 @@ from core.prompts import render
 from graph.context import Context
 from graph.nodes.segment import same_person
 from graph.state import merge_stages
+from tools.injection import looks_like_injection
 
 DEFAULT_DURATION = timedelta(minutes=60)
 MIN_DURATION, MAX_DURATION = timedelta(minutes=10), timedelta(hours=8)  # outside this, a "duration" is misread
@@ -77,16 +78,6 @@ def _follow_up(status: str, reason: str, proposal: dict | None = None, **extra) 
                     event_id=extra.get("event_id", p.get("event_id")),
                     reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []),
                     recurrence=p.get("recurrence"))
-
-
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions?|prompt|rules)\b|system prompt|\byou are (now )?an? (ai|assistant|bot)\b"
-    r"|지시(를|사항을|는)?\s*(모두\s*)?무시|프롬프트|명령을?\s*무시", re.I)
-
-
-def looks_like_injection(text: str) -> bool:
-    """A line addressed to the assistant rather than to the people in the meeting."""
-    return bool(_INJECTION.search(text))
 
 
 def request_candidates(segments: list[Segment]) -> list[Segment]:
