@@ -4,35 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from app import commands  # noqa: F401  (registers the other commands on the same app)
+from app.cli_base import app, settings
 from app.console import err, out, print_meeting
+from app.progress import Progress
+from core.dates import check_timezone
 from core.errors import InputError, MinutesError
-from core.settings import Settings
+from core.meeting import BookingDecision, Proposal
+from core.meeting_files import load_meeting
 
-app = typer.Typer(help="Minutes: transcribe, summarize and schedule the follow-up of a meeting, and remember it.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-calendar_app = typer.Typer(help="The calendar Minutes books on: events, free/busy, import an .ics.", no_args_is_help=True)
-app.add_typer(calendar_app, name="calendar")
+if TYPE_CHECKING:
+    from graph.runner import MeetingRunner, RunResult
 
-
-class State:
-    overrides: dict = {}
-
-
-def settings(**flags) -> Settings:
-    """Settings with CLI flags (highest precedence) over env vars, minutes.toml and defaults."""
-    return Settings(**{**State.overrides, **{k: v for k, v in flags.items() if v is not None}})
-
-
-@app.callback()
-def main_options(data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Cache, checkpoints, memory, calendar, models, outputs [env MINUTES_DATA_DIR; default ./.minutes]")] = None):
-    State.overrides = {"data_dir": data_dir} if data_dir else {}
-
+# The graph (LangGraph, LangChain, the nodes) is imported inside the commands that run it: importing it
+# costs ~1.3 s, which `minutes when`, `--help` and the other quick commands should not pay.
 
 # ---------------------------------------------------------------------------------------------- process
 @app.command()
@@ -49,7 +41,8 @@ def process(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Process again; bypass every cache")] = False,
 ):
     """Process one meeting: transcript, minutes, action items, and the follow-up booking."""
-    from graph.nodes.ingest import check_timezone, parse_attendees, parse_speakers, prepare_input
+    from graph.nodes.ingest import parse_attendees, parse_speakers, prepare_input
+    from graph.nodes.report import meeting_record, write_outputs
     from graph.runner import default_meeting_date, open_runner
 
     cfg = settings(book=book, use_cache=False if no_cache else None)
@@ -59,23 +52,21 @@ def process(
     inp = prepare_input(file, meeting_date=meeting_date or default_meeting_date(file, tz), timezone=tz, language=language,
                         participants=parse_attendees(attendee), book=cfg.book, max_duration_s=cfg.asr.max_duration_s,
                         speaker_names=parse_speakers(speaker))
-    from app.progress import Progress
-
     with Progress(enabled=not as_json or sys.stderr.isatty()) as progress, open_runner(cfg) as runner:
         runner.context.progress = progress.update
         result = runner.run(inp, fresh=no_cache, on_node=progress.node)
         if result.status == "awaiting_approval":
             progress.stop()
-            decision = ask_approval(result.proposal, inp["meeting_id"], interactive=cfg.book == "ask" and sys.stdin.isatty() and not as_json)
-            result = runner.decide(result.thread_id, decision, on_node=progress.node)
+            interactive = cfg.book == "ask" and sys.stdin.isatty() and not as_json
+            result = ask_until_decided(runner, result, interactive=interactive, on_node=progress.node)
     meeting = result.meeting
-    if out_dir:
-        from graph.nodes.report import meeting_record, write_outputs
-
+    if result.status == "awaiting_approval":  # no terminal: the run waits (its interrupt stays open)
+        meeting = waiting_meeting(result)
+        err.print(f"  Not booked yet: [bold]minutes approve {meeting['meeting_id']}[/] books it "
+                  "(--start ISO to move it, --reject to decline); the files are written then.")
+    elif out_dir:
         meeting["outputs"] = {**meeting.get("outputs", {}), **{f"copy {k}": v for k, v in write_outputs(meeting_record(meeting), out_dir).items()}}
     if as_json:
-        from graph.nodes.report import meeting_record
-
         sys.stdout.write(json.dumps(meeting_record(meeting), ensure_ascii=False, indent=2) + "\n")
     else:
         print_meeting(meeting, from_cache=result.from_cache)
@@ -83,57 +74,91 @@ def process(
             err.print("[dim]Resumed an interrupted run: finished stages were not repeated.[/]")
 
 
-def ask_approval(proposal: dict, meeting_id: str, *, interactive: bool) -> dict:
-    """Show the proposed booking; at a terminal ask approve / edit / reject / later, else defer."""
+def show_proposal(proposal: Proposal) -> None:
+    """The proposed booking on stderr (and why an edited start was refused, with free alternatives)."""
+    if proposal.get("refused"):
+        err.print(f"[yellow]Not booked:[/] {proposal['refused']}")
+        for a, b in proposal.get("alternatives") or []:
+            err.print(f"  free instead: {a} → {b}")
     err.print(f"[bold]Proposed follow-up[/]: {proposal['title']}  {proposal['start']} → {proposal['end']}")
-    err.print(f"  attendees: {', '.join(proposal['attendees'])}  (from: \"{proposal.get('request_text', '')}\")")
-    if not interactive:
-        err.print(f"  Not booked yet: run [bold]minutes approve {meeting_id}[/] to book it.")
-        return {"action": "defer"}
+    err.print(f"  attendees: {', '.join(proposal['attendees'])}  (from: \"{proposal.get('request_text') or ''}\")")
+
+
+def ask_decision(timezone: str) -> BookingDecision:
+    """At a terminal: approve / edit the start / reject / later, validated like every other decision."""
     answer = typer.prompt("Book it? [y]es / [e]dit start / [n]o / [l]ater", default="y").strip().lower()
-    if answer.startswith("y"):
-        return {"action": "approve"}
     if answer.startswith("e"):
-        start = typer.prompt("New start (ISO 8601, e.g. 2026-12-01T15:00+09:00)")
+        start = typer.prompt(f"New start (ISO 8601; without an offset it is read in {timezone})")
         try:
-            datetime.fromisoformat(start)
-        except ValueError:
-            raise InputError(f"'{start}' is not an ISO 8601 time", hint="e.g. 2026-12-01T15:00+09:00") from None
-        return {"action": "edit", "start": start}
-    if answer.startswith("n"):
-        return {"action": "reject"}
-    return {"action": "defer"}
+            return BookingDecision.parse({"action": "edit", "start": start}, timezone)
+        except InputError as e:
+            err.print(f"[red]{e}[/]" + (f" [dim]({e.hint})[/]" if e.hint else ""))
+            return ask_decision(timezone)
+    action = {"y": "approve", "n": "reject"}.get(answer[:1], "defer")
+    return BookingDecision(action=action)
+
+
+def ask_until_decided(runner: MeetingRunner, result: RunResult, *, interactive: bool,
+                      on_node: Callable[[str], None] | None = None) -> RunResult:
+    """Show the proposal; at a terminal ask until it is booked, declined or left for later (a refused edit
+    asks again). Without a terminal the run is left waiting for ``minutes approve``."""
+    while result.status == "awaiting_approval" and result.proposal is not None:
+        show_proposal(result.proposal)
+        if not interactive:
+            return result
+        decision = ask_decision(result.meeting.get("timezone") or "UTC")
+        if decision.action == "defer":
+            return result
+        result = runner.decide(result.thread_id, decision, on_node=on_node)
+    return result
+
+
+def waiting_meeting(result: RunResult) -> dict:
+    """A paused run as a meeting to show: the minutes so far, the follow-up ``proposed`` (awaiting approval)."""
+    meeting = dict(result.meeting)
+    p = result.proposal or {}
+    meeting["follow_up"] = {"status": "proposed", "title": p.get("title"), "start": p.get("start"), "end": p.get("end"),
+                            "attendees": p.get("attendees", []), "calendar": p.get("calendar"), "event_id": p.get("event_id"),
+                            "reason": f"waiting for approval: minutes approve {meeting.get('meeting_id')}",
+                            "request_text": p.get("request_text"), "alternatives": p.get("alternatives", []),
+                            "recurrence": p.get("recurrence")}
+    return meeting
 
 
 @app.command()
-def approve(meeting_id: Annotated[str, typer.Argument(help="The meeting whose proposed follow-up to book")]):
-    """Book a follow-up that was proposed earlier (e.g. by a run without a terminal)."""
-    from graph.nodes.report import meeting_record, output_dir, write_outputs
-    from graph.nodes.schedule import book_proposal
-    from graph.runner import load_meeting, open_runner
+def approve(meeting_id: Annotated[str, typer.Argument(help="The meeting whose proposed follow-up to decide")],
+            start: Annotated[Optional[str], typer.Option(help="Book at this start instead (ISO 8601; without an offset, in the meeting's zone); refused when someone is busy")] = None,
+            reject: Annotated[bool, typer.Option("--reject", help="Decline the proposal: nothing is booked")] = False):
+    """Decide a follow-up that waits for approval (a run without a terminal): resumes that run."""
+    from graph.runner import open_runner
 
+    if start and reject:
+        raise InputError("give --start or --reject, not both")
     cfg = settings()
-    meeting = load_meeting(cfg, meeting_id)
-    if meeting is None:
-        raise InputError(f"no processed meeting '{meeting_id}'", hint="`minutes meetings` lists them")
-    follow = meeting["follow_up"]
-    if follow["status"] == "booked":
-        out.print(f"Already booked: {follow['title']} {follow['start']} → {follow['end']} (event {follow['event_id']})")
-        return
-    if follow["status"] != "proposed" or not follow.get("start"):
-        raise InputError(f"meeting {meeting_id} has no proposed follow-up (status: {follow['status']})",
-                         hint=follow.get("reason") or "")
     with open_runner(cfg) as runner:
-        booked = book_proposal(dict(follow), runner.context.calendar)
-        meeting["follow_up"] = booked
-        write_outputs(meeting_record(meeting), Path(output_dir(meeting, runner.context)))
-        thread = runner.thread_of(meeting_id)
-        if thread:
-            runner.record_follow_up(thread, booked)
-        store = runner.context.store
-        if store is not None:
-            store.upsert_meeting(meeting_record(meeting))
-    out.print(f"[green]Booked[/]: {booked['title']} {booked['start']} → {booked['end']} on {booked['calendar']} (event {booked['event_id']})")
+        waiting = runner.pending(meeting_id)
+        if waiting is None:
+            meeting = load_meeting(cfg, meeting_id)
+            if meeting is None:
+                raise InputError(f"no processed meeting '{meeting_id}'", hint="`minutes meetings` lists them")
+            follow = meeting["follow_up"]
+            if follow["status"] == "booked":
+                out.print(f"Already booked: {follow['title']} {follow['start']} → {follow['end']} (event {follow['event_id']})")
+                return
+            raise InputError(f"meeting {meeting_id} is not waiting for approval (follow-up: {follow['status']})",
+                             hint=follow.get("reason") or "")
+        action = {"action": "edit", "start": start} if start else {"action": "reject" if reject else "approve"}
+        result = runner.decide(waiting.thread_id, action)
+    if result.status == "awaiting_approval":
+        p = result.proposal or {}
+        alternatives = "; ".join(f"{a} → {b}" for a, b in p.get("alternatives") or [])
+        raise InputError(f"not booked: {p.get('refused') or 'still waiting for approval'}",
+                         hint=f"free instead: {alternatives}" if alternatives else "try another --start")
+    follow = result.meeting["follow_up"]
+    if follow["status"] == "booked":
+        out.print(f"[green]Booked[/]: {follow['title']} {follow['start']} → {follow['end']} on {follow['calendar']} (event {follow['event_id']})")
+    else:
+        out.print(f"Follow-up {follow['status']}: {follow.get('reason') or ''}")
 
 
 # ---------------------------------------------------------------------------------------------- time
@@ -158,10 +183,7 @@ def when(
         return
     if not text:
         raise InputError("give a time expression, or --batch FILE")
-    tz = timezone or settings().resolved_timezone()
-    from graph.nodes.ingest import check_timezone
-
-    check_timezone(tz)
+    tz = check_timezone(timezone or settings().resolved_timezone())
     now_iso = now or datetime.now().astimezone().isoformat()
     result = when_json(text, now_iso, tz, lang)
     if as_json:
@@ -174,9 +196,6 @@ def when(
 
 def main() -> None:
     """Entry point: run the app; a MinutesError becomes one line (and a hint) with its exit code."""
-    import importlib
-
-    importlib.import_module("app.commands")  # registers the other commands
     try:
         app()  # standalone: usage errors print themselves and exit 2, --help exits 0
     except MinutesError as e:

@@ -7,22 +7,15 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from app.cli import app, calendar_app, settings
+from app.cli_base import app, calendar_app, settings
 from app.console import err, out
+from core.dates import parse_date, parse_datetime
 from core.errors import InputError
-
-
-def _date(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what} '{value}' is not an ISO date", hint="e.g. 2026-11-26") from None
 
 
 # ---------------------------------------------------------------------------------------------- memory
@@ -58,7 +51,7 @@ def search(
 
     if mode not in ("hybrid", "vector", "keyword"):
         raise InputError(f"unknown search mode '{mode}'", hint="hybrid, vector or keyword")
-    hits = MeetingStore(settings()).search(query, k=k, since=_date(since, "since"), until=_date(until, "until"),
+    hits = MeetingStore(settings()).search(query, k=k, since=parse_date(since, "since"), until=parse_date(until, "until"),
                                            participant=participant, kind=kind, mode=mode)
     if as_json:
         sys.stdout.write(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2, default=str) + "\n")
@@ -112,16 +105,30 @@ def _calendar():
     return open_calendar(settings())
 
 
-@calendar_app.command("show")
-def calendar_show(days: Annotated[int, typer.Option(help="How many days from today")] = 14,
-                  attendee: Annotated[Optional[str], typer.Option()] = None,
-                  as_json: Annotated[bool, typer.Option("--json")] = False):
-    """Events booked on the calendar (and, with --attendee, that person's imported events)."""
-    cfg = settings()
-    from zoneinfo import ZoneInfo
+DaysOption = Annotated[int, typer.Option(help="How many days (from --from, else from today)")]
+FromOption = Annotated[Optional[str], typer.Option("--from", help="First day, ISO date (default: today)")]
+ToOption = Annotated[Optional[str], typer.Option("--to", help="Last day, ISO date, included (default: --days)")]
+AttendeeOption = Annotated[Optional[str], typer.Option(help="Also that person's imported events (email)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the events as JSON")]
 
-    start = datetime.now(ZoneInfo(cfg.resolved_timezone())).replace(hour=0, minute=0, second=0, microsecond=0)
-    events = _calendar().list_events(start, start + timedelta(days=days), attendee=attendee)
+
+def event_window(today: date, days: int, first: str | None, last: str | None, tz: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the days to list: ``--from``/``--to`` (both included) or ``days`` from the first day."""
+    if days < 1:
+        raise InputError(f"--days must be 1 or more, got {days}")
+    begin = parse_date(first, "--from") or today
+    end = (parse_date(last, "--to") or begin + timedelta(days=days - 1)) + timedelta(days=1)
+    if end <= begin:
+        raise InputError(f"--to {last} is before --from {begin.isoformat()}")
+    return parse_datetime(begin.isoformat(), tz), parse_datetime(end.isoformat(), tz)
+
+
+def show_events(days: int, first: str | None, last: str | None, attendee: str | None, as_json: bool) -> None:
+    """Print the calendar's events in the window (a table, or JSON)."""
+    tz = settings().resolved_timezone()
+    today = datetime.now(ZoneInfo(tz)).date()  # the CLI is the edge: the one place this reads the clock
+    start, end = event_window(today, days, first, last, tz)
+    events = _calendar().list_events(start, end, attendee=attendee)
     if as_json:
         sys.stdout.write(json.dumps([{**e.__dict__, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in events],
                                     ensure_ascii=False, indent=2) + "\n")
@@ -129,7 +136,22 @@ def calendar_show(days: Annotated[int, typer.Option(help="How many days from tod
     table = Table("Start", "End", "Title", "Attendees", "Id")
     for e in events:
         table.add_row(e.start.isoformat(timespec="minutes"), e.end.isoformat(timespec="minutes"), e.title, ", ".join(e.attendees), e.id)
-    out.print(table if events else "No events.")
+    out.print(table if events else f"No events from {start.date()} to {(end - timedelta(days=1)).date()}.")
+
+
+@calendar_app.callback()
+def calendar_default(ctx: typer.Context, days: DaysOption = 14, first: FromOption = None, last: ToOption = None,
+                     attendee: AttendeeOption = None, as_json: JsonOption = False) -> None:
+    """`minutes calendar` alone lists the next events, as `minutes calendar show` does (same options)."""
+    if ctx.invoked_subcommand is None:
+        show_events(days, first, last, attendee, as_json)
+
+
+@calendar_app.command("show")
+def calendar_show(days: DaysOption = 14, first: FromOption = None, last: ToOption = None,
+                  attendee: AttendeeOption = None, as_json: JsonOption = False) -> None:
+    """Events booked on the calendar (and, with --attendee, that person's imported events)."""
+    show_events(days, first, last, attendee, as_json)
 
 
 @calendar_app.command("freebusy")
@@ -138,10 +160,8 @@ def calendar_freebusy(attendees: Annotated[list[str], typer.Argument(help="Email
                       end: Annotated[str, typer.Option(help="ISO datetime")],
                       as_json: Annotated[bool, typer.Option("--json")] = False):
     """Busy times of attendees in a window."""
-    from graph.nodes.ingest import parse_meeting_date
-
     tz = settings().resolved_timezone()
-    s, e = parse_meeting_date(start, tz), parse_meeting_date(end, tz)
+    s, e = parse_datetime(start, tz, "--start"), parse_datetime(end, tz, "--end")
     busy = _calendar().free_busy(attendees, s, e)
     data = {a: [[b.start.isoformat(), b.end.isoformat()] for b in bs] for a, bs in busy.items()}
     if as_json:

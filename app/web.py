@@ -12,18 +12,23 @@ import hmac
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no calls home
 
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
-from app.jobs import FINISHED, AUDIO_EXTENSIONS, TRANSCRIPT_EXTENSIONS, JobManager  # noqa: E402
+from app.job_store import FINISHED  # noqa: E402
+from app.jobs import JobManager  # noqa: E402
+from app.services import ChatFn, chat_event, open_action_items  # noqa: E402
+from app.uploads import AUDIO_EXTENSIONS, TRANSCRIPT_EXTENSIONS  # noqa: E402
 from core.errors import MinutesError  # noqa: E402
+from core.meeting import Proposal  # noqa: E402
+from core.meeting_files import load_meeting  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from graph.nodes.report import render_markdown  # noqa: E402
 
 UI_PATH = "/ui"
 POLL_S = 0.3
@@ -38,11 +43,13 @@ _NODE_NAMES = {
 
 
 # ---------------------------------------------------------------------------------------------- rendering
-def proposal_markdown(proposal: dict | None) -> str:
+def proposal_markdown(proposal: Proposal | None) -> str:
+    """The proposal as Markdown (and, first, why an edited start was not booked)."""
     if not proposal:
         return ""
     alts = "".join(f"\n- alternative: {a} → {b}" for a, b in proposal.get("alternatives") or [])
-    return (f"### Proposed follow-up: {proposal.get('title', '')}\n"
+    refused = f"**Not booked**: {proposal['refused']}\n\n" if proposal.get("refused") else ""
+    return (f"{refused}### Proposed follow-up: {proposal.get('title', '')}\n"
             f"- **When**: {proposal.get('start')} → {proposal.get('end')}\n"
             f"- **Invitees**: {', '.join(proposal.get('attendees') or [])}\n"
             f"- **Asked for in the meeting**: “{proposal.get('request_text', '')}”{alts}")
@@ -52,8 +59,6 @@ def minutes_markdown(meeting: dict | None) -> str:
     """The meeting as the same Markdown the CLI writes (minutes.md)."""
     if not meeting:
         return ""
-    from graph.nodes.report import render_markdown
-
     try:
         return render_markdown(meeting)
     except (KeyError, TypeError):
@@ -79,7 +84,7 @@ def _event_line(type_: str, data: dict) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- the page
-def build_ui(jobs: JobManager, settings: Settings, chat_fn: Callable[[Settings, str, str], Iterable[Any]]) -> gr.Blocks:
+def build_ui(jobs: JobManager, settings: Settings, chat_fn: ChatFn) -> gr.Blocks:
     """The page's Blocks, wired to ``jobs`` and ``chat_fn``."""
     zone = settings.resolved_timezone()
     accepted = sorted(TRANSCRIPT_EXTENSIONS | AUDIO_EXTENSIONS)
@@ -153,13 +158,9 @@ def build_ui(jobs: JobManager, settings: Settings, chat_fn: Callable[[Settings, 
             if job.status == "awaiting_approval":
                 return f"**Waiting for approval**\n\n{proposal_markdown(job.proposal)}"
             return f"**{job.status}**" + (f": {job.error['error']}" if job.error else "")
-        from graph.runner import load_meeting
-
         return minutes_markdown(jobs.meeting_of(job) if job else load_meeting(settings, key)) or "Not found."
 
     def action_table(owner):
-        from app.api import open_action_items
-
         items = open_action_items(settings, jobs.context_factory, owner or None)
         return [[a.get("owner") or "—", a["task"], a.get("due") or "—", a.get("title") or a["meeting_id"]] for a in items]
 
@@ -170,12 +171,10 @@ def build_ui(jobs: JobManager, settings: Settings, chat_fn: Callable[[Settings, 
             return
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         yield history, ""
-        from app.api import _chat_event
-
         try:
             extras = []
             for chunk in chat_fn(settings, message, thread_id):
-                event, data = _chat_event(chunk)
+                event, data = chat_event(chunk)
                 if event == "token":
                     history[-1]["content"] += data.get("text", "")
                     yield history, ""
@@ -254,7 +253,7 @@ def _original_name(path: Path) -> str:
     return path.name
 
 
-def mount_ui(app: FastAPI, jobs: JobManager, settings: Settings, chat_fn, *, token: str | None = None) -> FastAPI:
+def mount_ui(app: FastAPI, jobs: JobManager, settings: Settings, chat_fn: ChatFn, *, token: str | None = None) -> FastAPI:
     """Mount the page at ``/ui`` on ``app``; uploads Gradio receives stay inside the data dir."""
     if not _USER_TEMP_DIR:
         temp = settings.path("tmp", "gradio").resolve()

@@ -7,11 +7,13 @@ pydantic's ``TypeAdapter``. Times are ISO 8601 strings with an offset; segment t
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from typing_extensions import NotRequired, TypedDict
 
-from pydantic import TypeAdapter
+from core.dates import parse_datetime
+from core.errors import InputError
 
 Label = Literal["content", "decision", "action", "scheduling", "small_talk"]
 LABELS: tuple[Label, ...] = ("content", "decision", "action", "scheduling", "small_talk")
@@ -96,6 +98,70 @@ class Meeting(TypedDict):
     follow_up: FollowUp
     stages: dict[str, StageStats]
     warnings: list[str]
+
+
+class Proposal(TypedDict):
+    """A follow-up slot the scheduler proposes, before approval (graph state, interrupt payload, API, web)."""
+
+    title: str
+    start: str  # ISO 8601 with offset, in the meeting's zone
+    end: str
+    attendees: list[str]  # emails, each checked against the meeting's participants or the directory
+    timezone: str  # the meeting's IANA zone
+    event_id: str  # deterministic: the same request is never booked twice
+    calendar: str | None
+    request_text: str | None  # the segment text the request came from
+    time_phrase: NotRequired[str | None]
+    recurrence: NotRequired[str | None]  # an RRULE value when the request repeats
+    alternatives: list[list[str]]  # [start, end] pairs: other free slots
+    refused: NotRequired[str | None]  # why the last edited start was not booked (busy, past), when it was not
+
+
+DecisionAction = Literal["approve", "edit", "reject", "defer", "never"]
+PERSON_ACTIONS: tuple[str, ...] = ("approve", "edit", "reject", "defer")  # what a person may answer
+
+
+class BookingDecision(BaseModel):
+    """A person's answer to a :class:`Proposal` (the value a paused graph is resumed with).
+
+    ``approve`` books it; ``edit`` books the same length at ``start`` once every attendee is free then;
+    ``reject`` books nothing; ``defer`` leaves it waiting; ``never`` is what ``--book never`` records.
+    (The minutes' own decisions are :class:`Decision`.)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: DecisionAction
+    start: str | None = None  # edit only: ISO 8601 with the meeting's offset (normalised by ``parse``)
+
+    @classmethod
+    def parse(cls, raw: Any, timezone: str) -> BookingDecision:
+        """Validate a decision from a person (CLI, API, web, a LangGraph client) once, at the edge.
+
+        An edited start without an offset is read in the meeting's zone ``timezone`` (what a person at the
+        meeting means); one with an offset is converted to that zone. InputError says what is wrong.
+        """
+        if isinstance(raw, BookingDecision):
+            raw = raw.model_dump()
+        if not isinstance(raw, dict):
+            raise InputError(f"a decision is an object with an action, not {type(raw).__name__}",
+                             hint='e.g. {"action": "approve"}')
+        action = raw.get("action")
+        if action not in PERSON_ACTIONS:
+            raise InputError(f"action '{action}' is not one of {', '.join(PERSON_ACTIONS)}",
+                             hint='e.g. {"action": "edit", "start": "2026-12-01T15:00+09:00"}')
+        if action != "edit":
+            return cls(action=action)
+        start = raw.get("start")
+        if not start or not isinstance(start, str):
+            raise InputError("an edit needs a new start", hint='e.g. {"action": "edit", "start": "2026-12-01T15:00+09:00"}')
+        return cls(action="edit", start=parse_datetime(start, timezone, "start").isoformat())
+
+
+def empty_minutes() -> MinutesRecord:
+    """Minutes with nothing in them (a meeting whose summarizer did not run or found nothing)."""
+    return MinutesRecord(title="", language="", summary="", key_points=[], decisions=[], action_items=[],
+                         open_questions=[], previous_actions=[])
 
 
 MeetingAdapter = TypeAdapter(Meeting)

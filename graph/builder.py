@@ -44,7 +44,7 @@ def build_scheduler(checkpointer: BaseCheckpointSaver | bool | None = None):
     g.add_conditional_edges("extract_request", after_extract, ["plan_slot", END])
     g.add_conditional_edges("plan_slot", after_plan, ["approve", END])
     g.add_conditional_edges("agent_plan", after_plan, ["approve", END])
-    g.add_conditional_edges("approve", after_approve, ["book", END])
+    g.add_conditional_edges("approve", after_approve, ["book", "approve", END])  # asks again after defer
     g.add_edge("book", END)
     return g.compile(checkpointer=checkpointer, name="scheduler")
 

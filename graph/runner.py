@@ -8,16 +8,21 @@ an interrupted one resumes at the node that was running; one waiting for approva
 
 from __future__ import annotations
 
-import json
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from langgraph.types import Command
 
 from core.cache import cache_key
+from core.errors import InputError
+from core.meeting import BookingDecision, Proposal
+from core.meeting_files import load_meeting, remember_thread, thread_of
 from core.settings import Settings
 from graph.builder import build_graph, sqlite_checkpointer
 from graph.context import Context
@@ -33,7 +38,7 @@ class RunResult:
     meeting: dict[str, Any]
     from_cache: bool = False  # the finished run was served from the checkpoint: no stage ran
     resumed: bool = False  # an interrupted run was continued
-    proposal: dict | None = None  # when awaiting approval
+    proposal: Proposal | None = None  # when awaiting approval
     nodes_run: list[str] = field(default_factory=list)
 
 
@@ -82,20 +87,24 @@ class MeetingRunner:
             for task in snapshot.tasks:
                 pending += [i.value for i in task.interrupts]
         values = dict(snapshot.values)
+        if values.get("meeting_id"):
+            remember_thread(self.settings, values["meeting_id"], thread_id)
         if pending:
-            return RunResult(thread_id, "awaiting_approval", values, proposal=pending[0].get("proposal"), nodes_run=ran, **flags)
-        self._remember_thread(values.get("meeting_id"), thread_id)
+            return RunResult(thread_id, "awaiting_approval", _with_finished_tasks(values, snapshot.tasks),
+                             proposal=pending[0].get("proposal"), nodes_run=ran, **flags)
         return RunResult(thread_id, "done", values, nodes_run=ran, **flags)
 
-    def _remember_thread(self, meeting_id: str | None, thread_id: str) -> None:
-        if meeting_id:
-            d = self.settings.path("meetings", meeting_id)
-            d.mkdir(parents=True, exist_ok=True)
-            (d / "thread").write_text(thread_id)
-
     def thread_of(self, meeting_id: str) -> str | None:
-        f = self.settings.path("meetings", meeting_id, "thread")
-        return f.read_text().strip() if f.is_file() else None
+        """The graph thread of the meeting's last run, or None."""
+        return thread_of(self.settings, meeting_id)
+
+    def pending(self, meeting_id: str) -> RunResult | None:
+        """The meeting's run when it waits for approval, else None."""
+        thread = self.thread_of(meeting_id)
+        if thread is None:
+            return None
+        result = self._result(thread, [])
+        return result if result.status == "awaiting_approval" else None
 
     def run(self, inp: MeetingInput, *, fresh: bool = False, on_node: Callable[[str], None] | None = None) -> RunResult:
         """Process ``inp``: serve a finished run, resume an interrupted one, or start a new one.
@@ -104,8 +113,6 @@ class MeetingRunner:
         """
         thread_id = thread_id_for(inp, self.settings)
         if fresh:
-            import uuid
-
             thread_id = f"{thread_id}-{uuid.uuid4().hex[:6]}"
         snapshot = self.graph.get_state(self._config(thread_id))
         if snapshot.values and not snapshot.next:
@@ -117,23 +124,42 @@ class MeetingRunner:
             return self._result(thread_id, self._stream(None, thread_id, on_node), resumed=True)
         return self._result(thread_id, self._stream(inp, thread_id, on_node))
 
-    def decide(self, thread_id: str, decision: dict, on_node: Callable[[str], None] | None = None) -> RunResult:
-        """Answer a pending approval: {"action": "approve" | "reject" | "defer" | "edit", "start": ISO (edit)}."""
-        return self._result(thread_id, self._stream(Command(resume=decision), thread_id, on_node))
+    def decide(self, thread_id: str, decision: BookingDecision | dict,
+               on_node: Callable[[str], None] | None = None) -> RunResult:
+        """Answer a pending approval by resuming the graph's interrupt (``Command(resume=...)``): the one path
+        the CLI, the API and the web page use. ``decision`` is validated here (:meth:`BookingDecision.parse`,
+        an edited start without an offset read in the meeting's zone); ``defer`` leaves it waiting.
+        Returns the run, still ``awaiting_approval`` when an edited start was refused (see ``proposal``)."""
+        current = self._result(thread_id, [])
+        if current.status != "awaiting_approval":
+            raise InputError(f"thread {thread_id} is not waiting for approval", hint="only a proposed booking can be decided")
+        checked = BookingDecision.parse(decision, current.meeting.get("timezone") or self.settings.resolved_timezone())
+        if checked.action == "defer":
+            return current
+        return self._result(thread_id, self._stream(Command(resume=checked.model_dump()), thread_id, on_node))
 
-    def record_follow_up(self, thread_id: str, follow_up: dict) -> None:
-        """Write a later booking (``minutes approve``) back into the finished thread's state."""
-        self.graph.update_state(self._config(thread_id), {"follow_up": follow_up}, as_node="report")
+
+def _with_finished_tasks(values: dict, tasks: tuple) -> dict:
+    """The state of a paused run plus what its finished parallel branches wrote (e.g. the minutes, written
+    while the scheduler waits for approval), so the caller can show them before the run ends."""
+    merged = dict(values)
+    for task in tasks:
+        result = getattr(task, "result", None)
+        if not isinstance(result, dict):
+            continue
+        for key, value in result.items():
+            if key == "warnings":
+                merged["warnings"] = [*merged.get("warnings", []), *value]
+            elif key == "stages":
+                merged["stages"] = {**merged.get("stages", {}), **value}
+            else:
+                merged[key] = value
+    return merged
 
 
-def load_meeting(settings: Settings, meeting_id: str) -> dict | None:
-    path = settings.path("meetings", meeting_id, "minutes.json")
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+__all__ = ["MeetingRunner", "RunResult", "default_meeting_date", "load_meeting", "open_runner", "thread_id_for"]
 
 
 def default_meeting_date(path: Path, tz: str) -> str:
     """When no date is given: the file's modification time (for a recording, about when it ended)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     return datetime.fromtimestamp(path.stat().st_mtime, ZoneInfo(tz)).replace(microsecond=0).isoformat()

@@ -13,15 +13,11 @@ from typing import Annotated, Literal
 
 from typing_extensions import TypedDict
 
-from core.meeting import FollowUp, Meeting, MinutesRecord, Participant, Segment, StageStats
+from core.meeting import FollowUp, Meeting, MinutesRecord, Participant, Proposal, Segment, StageStats
 
 
 def merge_stages(left: dict[str, StageStats] | None, right: dict[str, StageStats] | None) -> dict[str, StageStats]:
     """Per-stage stats from different nodes are combined by stage name (later writes win per stage)."""
-    return {**(left or {}), **(right or {})}
-
-
-def merge_dicts(left: dict | None, right: dict | None) -> dict:
     return {**(left or {}), **(right or {})}
 
 
@@ -46,7 +42,7 @@ class MeetingState(MeetingInput, total=False):
     segments: list[Segment]
     minutes: MinutesRecord
     follow_up: FollowUp
-    proposal: dict  # the scheduler's proposed slot before approval
+    proposal: Proposal  # the scheduler's proposed slot before approval
     outputs: dict[str, str]  # written files: {"markdown": path, "json": path}
     stages: Annotated[dict[str, StageStats], merge_stages]
     warnings: Annotated[list[str], operator.add]

@@ -10,35 +10,15 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from langgraph.runtime import Runtime
 
+from core.dates import check_timezone, parse_datetime
 from core.errors import InputError
 from core.meeting import Participant
 from graph.context import Context
 from graph.state import MeetingInput, MeetingState
 from tools.transcripts import TRANSCRIPT_SUFFIXES, read_transcript
-
-
-def check_timezone(tz: str) -> str:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"unknown time zone '{tz}'", hint="use an IANA name such as Asia/Seoul or Europe/London") from None
-    return tz
-
-
-def parse_meeting_date(value: str | datetime, tz: str) -> datetime:
-    """An ISO date or datetime; a naive value is taken in the meeting's zone."""
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        try:
-            dt = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise InputError(f"meeting date '{value}' is not ISO 8601", hint="e.g. 2026-11-26 or 2026-11-26T14:00+09:00") from None
-    return dt.replace(tzinfo=ZoneInfo(tz)) if dt.tzinfo is None else dt.astimezone(ZoneInfo(tz))
 
 
 def parse_attendees(specs: list[str]) -> list[Participant]:
@@ -87,7 +67,7 @@ def prepare_input(source: str | Path, *, meeting_date: str | datetime, timezone:
     if path.stat().st_size == 0:
         raise InputError(f"{path.name}: the file is empty", hint="give a recording or a transcript with content")
     tz = check_timezone(timezone)
-    when = parse_meeting_date(meeting_date, tz)
+    when = parse_datetime(meeting_date, tz)
     if language not in ("auto", "ko", "en"):
         raise InputError(f"language '{language}' is not supported", hint="use auto, ko or en")
     if source_kind(path) == "transcript":

@@ -7,10 +7,12 @@ deterministic event id so a re-run, a resume or a race never books twice.
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,12 +22,15 @@ from langgraph.types import interrupt
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from core.meeting import FollowUp, Participant, Segment, StageStats, no_follow_up
+from core.errors import InputError
+from core.meeting import BookingDecision, FollowUp, Participant, Proposal, Segment, StageStats, no_follow_up
 from core.prompts import render
 from graph.context import Context
 from graph.nodes.segment import same_person
 from graph.state import merge_stages
+from tools.calendar import Calendar, Event, UnknownCalendarsError
 from tools.injection import looks_like_injection
+from tools.slots import find_slots
 
 DEFAULT_DURATION = timedelta(minutes=60)
 MIN_DURATION, MAX_DURATION = timedelta(minutes=10), timedelta(hours=8)  # outside this, a "duration" is misread
@@ -45,8 +50,8 @@ class SchedulerInput(TypedDict, total=False):
 
 class SchedulerState(SchedulerInput, total=False):
     request: dict | None
-    proposal: dict | None
-    decision: dict | None
+    proposal: Proposal | None
+    decision: dict | None  # a BookingDecision as a dict (state stays JSON-able)
     follow_up: FollowUp
     stages: Annotated[dict[str, StageStats], merge_stages]
     warnings: Annotated[list[str], operator.add]
@@ -54,7 +59,7 @@ class SchedulerState(SchedulerInput, total=False):
 
 class SchedulerOutput(TypedDict, total=False):
     follow_up: FollowUp
-    proposal: dict | None
+    proposal: Proposal | None
     stages: dict[str, StageStats]
     warnings: list[str]
 
@@ -71,8 +76,9 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def _follow_up(status: str, reason: str, proposal: dict | None = None, **extra) -> FollowUp:
-    p = proposal or {}
+def _follow_up(status: str, reason: str, proposal: Proposal | dict | None = None, **extra: str | None) -> FollowUp:
+    """The follow-up record of a proposal (or of the request text alone) with its outcome."""
+    p: dict = dict(proposal or {})
     return FollowUp(status=status, title=p.get("title"), start=p.get("start"), end=p.get("end"),
                     attendees=p.get("attendees", []), calendar=extra.get("calendar", p.get("calendar")),
                     event_id=extra.get("event_id", p.get("event_id")),
@@ -231,45 +237,100 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
 
 
 def approve(state: SchedulerState, runtime: Runtime[Context]) -> dict:
-    """Human in the loop: ``book=ask`` pauses here (a LangGraph interrupt) until approve/edit/reject/defer."""
+    """Human in the loop: ``book=ask`` pauses here (a LangGraph interrupt) until a :class:`BookingDecision`.
+
+    Every caller (CLI, API, web page, a LangGraph client) resumes the same interrupt with
+    ``Command(resume={"action": ...})``. An edited start is booked only when every attendee is free then;
+    otherwise the proposal comes back (``refused`` says why, ``alternatives`` lists free slots near it) and
+    the graph asks again, as it does after ``defer`` or an unreadable answer.
+    """
     proposal = state["proposal"]
     book = state.get("book", "ask")
     if book == "never":
         return {"decision": {"action": "never"}, "follow_up": _follow_up("proposed", "booking is off (--book never)", proposal)}
     if book == "auto":
         return {"decision": {"action": "approve"}}
-    decision = interrupt({"type": "approve_booking", "meeting_id": state["meeting_id"], "proposal": proposal})
-    action = (decision or {}).get("action", "defer")
-    if action == "reject":
-        return {"decision": decision, "follow_up": _follow_up("declined", "the proposal was rejected", proposal)}
-    if action == "edit":
-        start = datetime.fromisoformat(decision["start"])
-        length = datetime.fromisoformat(proposal["end"]) - datetime.fromisoformat(proposal["start"])
-        edited = {**proposal, "start": start.isoformat(), "end": (start + length).isoformat()}
-        return {"decision": {"action": "approve"}, "proposal": edited}
-    if action == "approve":
-        return {"decision": decision}
-    return {"decision": {"action": "defer"},
-            "follow_up": _follow_up("proposed", f"waiting for approval: minutes approve {state['meeting_id']}", proposal)}
+    raw = interrupt({"type": "approve_booking", "meeting_id": state["meeting_id"], "proposal": proposal})
+    try:
+        decision = BookingDecision.parse(raw, proposal.get("timezone") or state["timezone"])
+    except InputError as e:
+        return {"decision": {"action": "defer"}, "proposal": {**proposal, "refused": str(e)}}
+    if decision.action == "reject":
+        return {"decision": decision.model_dump(), "follow_up": _follow_up("declined", "the proposal was rejected", proposal)}
+    if decision.action == "edit":
+        edited = edited_proposal(proposal, datetime.fromisoformat(decision.start or ""), runtime.context)
+        action = "defer" if edited.get("refused") else "approve"
+        return {"decision": {"action": action}, "proposal": edited}
+    if decision.action == "approve":
+        return {"decision": decision.model_dump(), "proposal": {**proposal, "refused": None}}
+    return {"decision": {"action": "defer"}, "proposal": proposal}  # defer (or never, which only --book never means)
 
 
-def book_proposal(proposal: dict, calendar, description: str = "") -> FollowUp:
-    """Create the proposed event (idempotent on its event id) and describe the result."""
-    from tools.calendar import Event
+def edited_proposal(proposal: Proposal, start: datetime, ctx: Context) -> Proposal:
+    """The proposal moved to ``start`` (same length) when that time is in the future and every attendee is
+    free then; else the proposal as it was, with ``refused`` saying why and free ``alternatives`` near it."""
+    zone = ZoneInfo(proposal["timezone"])
+    start = start.astimezone(zone)
+    length = datetime.fromisoformat(proposal["end"]) - datetime.fromisoformat(proposal["start"])
+    end = start + length
+    now = ctx.clock().astimezone(zone)
+    if start < now:
+        return {**proposal, "refused": f"the edited start {start.isoformat()} is in the past"}
+    attendees = list(proposal["attendees"])
+    horizon = end + SEARCH_AHEAD
+    try:
+        busy = ctx.calendar.free_busy(attendees, min(start, now.replace(hour=0, minute=0, second=0, microsecond=0)), horizon)
+    except UnknownCalendarsError as e:
+        return {**proposal, "refused": f"the edited start {start.isoformat()} cannot be checked: {e}"}
+    taken = sorted(a for a, intervals in busy.items() if any(b.start < end and start < b.end for b in intervals))
+    if not taken:
+        return {**proposal, "start": start.isoformat(), "end": end.isoformat(), "refused": None}
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    nearby = find_slots(busy, length, max(day, now), horizon, working_hours=tuple(ctx.settings.calendar.working_hours),
+                        preferred_start=None, limit=3)
+    return {**proposal, "refused": f"the edited start {start.isoformat()} is busy for {', '.join(taken)}",
+            "alternatives": [[a.isoformat(), b.isoformat()] for a, b in nearby]}
 
+
+def booked_for_meeting(ledger: Path) -> list[str]:
+    """Event ids Minutes has booked for one meeting (its ledger file; empty when none)."""
+    try:
+        return list(json.loads(ledger.read_text(encoding="utf-8")).get("event_ids", []))
+    except (OSError, ValueError):
+        return []
+
+
+def book_proposal(proposal: Proposal, calendar: Calendar, description: str = "", *, ledger: Path | None = None,
+                  max_events: int | None = None) -> FollowUp:
+    """Create the proposed event (idempotent on its event id) and describe the result.
+
+    With a ``ledger`` (the meeting's list of booked event ids) at most ``max_events`` different events are
+    ever booked for one meeting (``calendar.max_events_per_meeting``): one more is refused (``failed``).
+    """
+    booked = booked_for_meeting(ledger) if ledger is not None else []
+    if max_events is not None and proposal["event_id"] not in booked and len(booked) >= max_events:
+        return _follow_up("failed", f"not booked: this meeting already has {len(booked)} booked event(s), the limit "
+                                    f"(calendar.max_events_per_meeting = {max_events})", proposal)
     zone = ZoneInfo(proposal.get("timezone") or "UTC")  # report times in the meeting's zone, whatever the backend returns
     event = Event(id=proposal["event_id"], title=proposal["title"], start=datetime.fromisoformat(proposal["start"]).astimezone(zone),
                   end=datetime.fromisoformat(proposal["end"]).astimezone(zone), attendees=list(proposal["attendees"]),
                   description=description or f"Requested in the meeting: \"{proposal.get('request_text', '')}\"",
                   recurrence=proposal.get("recurrence"))
     created = calendar.create_event(event)
+    if ledger is not None and created.id not in booked:
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+        ledger.write_text(json.dumps({"event_ids": [*booked, created.id]}), encoding="utf-8")
     return _follow_up("booked", "booked", {**proposal, "start": created.start.astimezone(zone).isoformat(),
                                            "end": created.end.astimezone(zone).isoformat()},
                       calendar=calendar.name, event_id=created.id)
 
 
 def book(state: SchedulerState, runtime: Runtime[Context]) -> dict:
-    return {"follow_up": book_proposal(state["proposal"], runtime.context.calendar)}
+    """Book the approved proposal, within the meeting's event limit."""
+    ctx = runtime.context
+    return {"follow_up": book_proposal(state["proposal"], ctx.calendar,
+                                       ledger=ctx.settings.path("meetings", state["meeting_id"], "bookings.json"),
+                                       max_events=ctx.settings.calendar.max_events_per_meeting)}
 
 
 def choose_planner(state: SchedulerState, runtime: Runtime[Context]) -> str:
@@ -286,4 +347,6 @@ def after_plan(state: SchedulerState) -> str:
 
 
 def after_approve(state: SchedulerState) -> str:
-    return "book" if (state.get("decision") or {}).get("action") == "approve" else "__end__"
+    """Book an approved proposal, ask again after ``defer`` (or a refused edit), else end."""
+    action = (state.get("decision") or {}).get("action")
+    return {"approve": "book", "defer": "approve"}.get(action, "__end__")

@@ -1,0 +1,17 @@
+"""Which script a text is written in: the one Hangul check every stage uses to tell Korean from English."""
+
+from __future__ import annotations
+
+import re
+
+HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")  # syllables and compatibility jamo
+
+
+def has_hangul(text: str | None) -> bool:
+    """Whether ``text`` holds any Hangul."""
+    return bool(HANGUL.search(text or ""))
+
+
+def script_language(text: str | None) -> str:
+    """``ko`` when ``text`` holds Hangul, else ``en`` (the two languages Minutes reads)."""
+    return "ko" if has_hangul(text) else "en"
