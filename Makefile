@@ -10,7 +10,7 @@ export MINUTES_DATA_DIR ?= .minutes
 SAMPLE_TZ := Asia/Seoul
 ATTENDEES := --attendee "Alice Kim=alice@example.com" --attendee "Bob Lee=bob@example.com" --attendee "Carol Park=carol@example.com"
 
-.PHONY: system-deps setup run test test-full bench evals clean
+.PHONY: system-deps setup run lint test test-full bench evals clean
 
 # System packages: a C++ toolchain and cmake (to build llama-server once) and Chromium (the browser test).
 # Installed with apt-get when missing and allowed (root); otherwise the build says what is missing and
@@ -41,7 +41,12 @@ run: setup
 	$(VENV)/bin/minutes calendar import samples/calendars/carol.ics --attendee carol@example.com
 	$(VENV)/bin/minutes process samples/meeting_en.ogg --timezone $(SAMPLE_TZ) $(ATTENDEES) --book auto
 
-test: setup
+# ruff (lint + import order) on the tree, mypy on the typed modules listed in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: setup lint
 	$(VENV)/bin/pytest -q
 
 test-full: setup

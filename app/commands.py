@@ -16,6 +16,10 @@ from app.cli_base import app, calendar_app, settings
 from app.console import err, out
 from core.dates import parse_date, parse_datetime
 from core.errors import InputError
+from core.metrics import load_totals
+
+# Memory (Chroma), the calendars, the models, the evals and the server are imported inside the command that
+# needs them: each costs from 0.3 s to several seconds to import, which every other command would pay.
 
 
 # ---------------------------------------------------------------------------------------------- memory
@@ -204,8 +208,7 @@ def calendar_authorize():
 @app.command()
 def models(as_json: Annotated[bool, typer.Option("--json")] = False):
     """Each stage's provider and model, where its weights come from, and whether it is ready."""
-    from core.model_table import model_rows
-
+    from app.model_table import model_rows  # numpy, llama-server helpers: only for this command
     rows = model_rows(settings())
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -219,8 +222,6 @@ def models(as_json: Annotated[bool, typer.Option("--json")] = False):
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json")] = False):
     """Per-stage totals across runs: calls, cache hits, errors, fallbacks, latency, tokens, audio."""
-    from core.metrics import load_totals
-
     totals = load_totals(settings())
     if as_json:
         sys.stdout.write(json.dumps(totals, indent=2) + "\n")
@@ -238,8 +239,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False):
 @app.command()
 def setup():
     """Build the local LLM server and assemble the embedded models (done once; `make run` calls it)."""
-    from core.setup import run_setup
-
+    from app.setup import run_setup  # the model helpers: only for this command
     for line in run_setup(settings()):
         err.print(line)
 

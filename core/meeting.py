@@ -7,10 +7,10 @@ pydantic's ``TypeAdapter``. Times are ISO 8601 strings with an offset; segment t
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from core.dates import parse_datetime
 from core.errors import InputError
@@ -156,6 +156,18 @@ class BookingDecision(BaseModel):
         if not start or not isinstance(start, str):
             raise InputError("an edit needs a new start", hint='e.g. {"action": "edit", "start": "2026-12-01T15:00+09:00"}')
         return cls(action="edit", start=parse_datetime(start, timezone, "start").isoformat())
+
+
+def follow_up_of(status: FollowUpStatus, reason: str, proposal: Proposal | dict | None = None,
+                 **extra: str | None) -> FollowUp:
+    """The follow-up record of a proposal (or of the request text alone) with its outcome; ``extra`` may
+    set ``calendar`` and ``event_id`` (what the backend answered)."""
+    p: dict = dict(proposal or {})
+    return FollowUp(status=status, title=p.get("title"), start=p.get("start"), end=p.get("end"),
+                    attendees=p.get("attendees", []), calendar=extra.get("calendar", p.get("calendar")),
+                    event_id=extra.get("event_id", p.get("event_id")),
+                    reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []),
+                    recurrence=p.get("recurrence"))
 
 
 def empty_minutes() -> MinutesRecord:

@@ -23,8 +23,19 @@ from graph.nodes.ingest import ingest
 from graph.nodes.remember import remember
 from graph.nodes.report import report
 from graph.nodes.route import route
-from graph.nodes.schedule import (SchedulerInput, SchedulerOutput, SchedulerState, after_approve, after_extract,
-                                  after_plan, approve, book, choose_planner, extract_request, plan_slot)
+from graph.nodes.schedule import (
+    SchedulerInput,
+    SchedulerOutput,
+    SchedulerState,
+    after_approve,
+    after_extract,
+    after_plan,
+    approve,
+    book,
+    choose_planner,
+    extract_request,
+    plan_slot,
+)
 from graph.nodes.schedule_agent import agent_plan
 from graph.nodes.segment import segment
 from graph.nodes.summarize import summarize

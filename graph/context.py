@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.settings import Settings
@@ -23,7 +23,7 @@ Progress = Callable[[str, float, float], None]  # (stage, done, total)
 
 def system_clock() -> datetime:
     """The real clock, used only where a context is built for a real run (never inside logic)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass

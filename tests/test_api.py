@@ -39,8 +39,8 @@ def fixed_clock() -> datetime:
 
 def fake_context_factory(summarizer=None):
     """Contexts with fake router/summarizer/scheduler models (as in test_graph_fake), memory off."""
-    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, make_context
     from tests.fakes import constant, labeller
+    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, make_context
 
     def factory(settings):
         return make_context(settings, router=labeller(KO_ROUTES), summarizer=summarizer or constant(KO_MINUTES),
@@ -249,7 +249,7 @@ def test_bad_uploads_are_clear_4xx(api, tmp_path):
     assert_clear_error(upload(api, name="slides.png", content_type="image/png", content=b"\x89PNG..."), 415, ".wav")
     assert_clear_error(upload(api, name="notes.txt", content_type="application/pdf"), 415, "content type")
     assert_clear_error(upload(api, name="meeting.wav", content_type="audio/wav"), 422, "not a readable audio")
-    assert_clear_error(upload(api, content="Just some words with no speaker at all".encode()), 422, "transcript lines")
+    assert_clear_error(upload(api, content=b"Just some words with no speaker at all"), 422, "transcript lines")
     assert_clear_error(upload(api, content=b"\xff\xfe\x00bad bytes \x81"), 422, "UTF-8")
     assert_clear_error(upload(api, timezone="Mars/Olympus"), 422, "time zone")
     assert_clear_error(upload(api, meeting_date="yesterday-ish"), 422, "ISO 8601")

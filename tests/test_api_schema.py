@@ -16,7 +16,6 @@ if str(ROOT) not in sys.path:
 
 from tests.test_api import LiveServer, fake_context_factory, fixed_clock, prepare_settings  # noqa: E402
 
-
 # caldav depends on niquests, whose urllib3-future replaces the `urllib3` module that requests (and so
 # schemathesis' HTTP transport) uses; its pool container has no .keys(), which one schemathesis helper
 # (counting open connections, to resend a request once on a dropped keep-alive connection) calls.

@@ -13,8 +13,8 @@ from core.meeting import BookingDecision
 from graph.nodes.schedule import book_proposal, booked_for_meeting
 from graph.runner import open_runner
 from tests.fakes import constant, labeller
-from tools.calendar import event_id_for
 from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, SEOUL, import_calendars, korean_input, make_context
+from tools.calendar import event_id_for
 
 EMAILS = ["minji@example.com", "junho@example.com", "seoyeon@example.com"]
 BUSY_WEDNESDAY = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:busy@t\nDTSTAMP:20261101T000000Z\n"

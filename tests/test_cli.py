@@ -112,3 +112,68 @@ def test_models_stats_meetings_search_actions_on_empty_data(run):
     r = run("actions")
     assert r.returncode == 0 and "No open action items" in r.stdout
     assert run("forget", "m-none").returncode == 2
+
+
+def test_calendar_alone_lists_events_and_show_takes_from_to(run):
+    r = run("calendar")
+    assert r.returncode == 0 and "No events" in r.stdout, r.stderr
+    r = run("calendar", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr
+    assert run("calendar", "import", str(SAMPLES / "calendars" / "bob.ics"), "--attendee", "bob@example.com").returncode == 0
+    # Bob's weekly Tuesday review, 13:00-14:30 Seoul: one occurrence in a Monday-Wednesday window
+    for args in (["calendar", "show"], ["calendar"]):
+        r = run(*args, "--attendee", "bob@example.com", "--from", "2026-11-30", "--to", "2026-12-02", "--json")
+        assert r.returncode == 0, r.stderr
+        events = json.loads(r.stdout)
+        assert [(e["start"], e["end"], e["title"]) for e in events] == [
+            ("2026-12-01T13:00:00+09:00", "2026-12-01T14:30:00+09:00", "Code review")]
+    r = run("calendar", "show", "--attendee", "bob@example.com", "--from", "2026-11-30", "--days", "15", "--json")
+    assert [e["start"][:10] for e in json.loads(r.stdout)] == ["2026-12-01", "2026-12-08", "2026-12-15"]
+    r = run("calendar", "show", "--attendee", "bob@example.com", "--from", "2026-12-02", "--to", "2026-12-07", "--json")
+    assert json.loads(r.stdout) == []  # --to is the last day included: the 8th is outside
+    r = run("calendar", "--attendee", "bob@example.com", "--from", "2026-11-30", "--to", "2026-12-01")
+    assert r.returncode == 0 and "Code review" in r.stdout
+    for bad, message in ((["--from", "soon"], "not an ISO date"), (["--from", "2026-12-02", "--to", "2026-12-01"], "before"),
+                         (["--days", "0"], "--days")):
+        r = run("calendar", "show", *bad)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_approve_resumes_the_waiting_run(tmp_path, models_dir):
+    """`minutes approve` resumes the graph's interrupt of a run that waits (here: paused by fake models in this
+    process): an edit onto a busy time is refused with free alternatives (exit 2), a free one is booked once."""
+    from datetime import date, timedelta
+
+    from core.settings import Settings
+    from graph.runner import open_runner
+    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, import_calendars, korean_input, make_context
+    from tests.fakes import constant, labeller
+
+    day = date.today() + timedelta(days=30)
+    day += timedelta(days=(2 - day.weekday()) % 7)  # a Wednesday a month ahead (the CLI reads the real clock)
+    settings = Settings(data_dir=tmp_path / "data", models_dir=models_dir, timezone="Asia/Seoul")
+    cal = import_calendars(settings, ["minji@example.com", "seoyeon@example.com"])
+    busy = tmp_path / "junho.ics"
+    busy.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:b@t\nDTSTAMP:20261101T000000Z\n"
+                    f"DTSTART;TZID=Asia/Seoul:{day:%Y%m%d}T150000\nDTEND;TZID=Asia/Seoul:{day:%Y%m%d}T163000\n"
+                    "SUMMARY:Dentist\nEND:VEVENT\nEND:VCALENDAR\n")
+    cal.import_ics(busy, "junho@example.com")
+    ctx = make_context(settings, router=labeller(KO_ROUTES), summarizer=constant(KO_MINUTES), scheduler=constant(KO_REQUEST))
+    with open_runner(settings, ctx) as runner:
+        waiting = runner.run(korean_input(book="ask"))
+    assert waiting.status == "awaiting_approval"
+    meeting_id = waiting.meeting["meeting_id"]
+    assert not settings.path("meetings", meeting_id, "minutes.json").exists()  # not finished yet
+
+    def cli(*args):
+        return minutes(*args, data_dir=settings.data_dir, models_dir=models_dir)
+
+    r = cli("approve", meeting_id, "--start", f"{day}T15:30")
+    assert r.returncode == 2 and "busy for junho@example.com" in r.stderr and "free instead" in r.stderr, r.stderr
+    r = cli("approve", meeting_id, "--start", f"{day}T10:00")
+    assert r.returncode == 0 and "Booked" in r.stdout, r.stderr
+    done = json.loads(settings.path("meetings", meeting_id, "minutes.json").read_text(encoding="utf-8"))
+    assert done["follow_up"]["status"] == "booked" and done["follow_up"]["start"] == f"{day}T10:00:00+09:00"
+    assert done["minutes"]["title"] == "모바일 앱 출시 회의"  # the run finished in the graph: remember + report ran
+    r = cli("approve", meeting_id)
+    assert r.returncode == 0 and "Already booked" in r.stdout

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-
 from core.llm import ModelHub
 from graph.context import Context
 from graph.nodes.ingest import prepare_input

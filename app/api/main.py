@@ -18,8 +18,8 @@ from app.api.errors import install_error_handlers
 from app.api.limits import MB, UploadLimit
 from app.api.routes import chat, meetings, operations
 from app.api.security import api_token, check_bind, require_token
-from app.jobs import Clock, JobManager
 from app.job_store import JobStore
+from app.jobs import Clock, JobManager
 from app.services import ChatFn, ContextFactory, default_chat
 from core.metrics import Metrics
 from core.settings import Settings

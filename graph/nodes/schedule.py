@@ -24,6 +24,7 @@ from typing_extensions import TypedDict
 
 from core.errors import InputError
 from core.meeting import BookingDecision, FollowUp, Participant, Proposal, Segment, StageStats, no_follow_up
+from core.meeting import follow_up_of as _follow_up  # the name the planners below call
 from core.prompts import render
 from graph.context import Context
 from graph.nodes.segment import same_person
@@ -74,16 +75,6 @@ class RequestDraft(BaseModel):
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def _follow_up(status: str, reason: str, proposal: Proposal | dict | None = None, **extra: str | None) -> FollowUp:
-    """The follow-up record of a proposal (or of the request text alone) with its outcome."""
-    p: dict = dict(proposal or {})
-    return FollowUp(status=status, title=p.get("title"), start=p.get("start"), end=p.get("end"),
-                    attendees=p.get("attendees", []), calendar=extra.get("calendar", p.get("calendar")),
-                    event_id=extra.get("event_id", p.get("event_id")),
-                    reason=reason, request_text=p.get("request_text"), alternatives=p.get("alternatives", []),
-                    recurrence=p.get("recurrence"))
 
 
 def request_candidates(segments: list[Segment]) -> list[Segment]:

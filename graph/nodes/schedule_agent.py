@@ -17,10 +17,10 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.errors import GraphRecursionError
 from langgraph.runtime import Runtime
 
-from core.meeting import no_follow_up
+from core.meeting import follow_up_of, no_follow_up
 from core.prompts import render
 from graph.context import Context
-from graph.nodes.schedule import (SEARCH_AHEAD, SchedulerState, _follow_up, _norm, invitees, recurrence_of,
+from graph.nodes.schedule import (SEARCH_AHEAD, SchedulerState, _norm, invitees, recurrence_of,
                                   request_candidates)
 
 MAX_AGENT_STEPS = 24  # graph steps of the agent (each model turn and each tool round is one)
@@ -107,7 +107,7 @@ def agent_plan(state: SchedulerState, runtime: Runtime[Context]) -> dict:
         if box.nothing_requested:
             return {**update, "request": None, "follow_up": no_follow_up(box.refusal or "no follow-up meeting was requested")}
         reason = failure or box.refusal or "the scheduling agent proposed no slot"
-        return {**update, "request": None, "proposal": None, "follow_up": _follow_up(
+        return {**update, "request": None, "proposal": None, "follow_up": follow_up_of(
             "failed", reason, {"request_text": candidates[0]["text"], "alternatives": alternatives_after(box)})}
     p = box.proposal
     phrase = p["time_phrase"] if p["time_phrase"] and _norm(p["time_phrase"]) in _norm(lines) else ""

@@ -120,9 +120,14 @@ async def meeting_events(request: Request, jobs: JobsDep, settings: SettingsDep,
             if not events:
                 current = await run_in_threadpool(jobs.get, job.id)
                 if current is None or current.status in FINISHED:
-                    # The status may be written just before the final event: read once more, then end.
-                    for e in await run_in_threadpool(jobs.store.events_after, job.id, seq):
-                        yield sse(e.type, {**e.data, "job_id": job.id}, e.seq)
+                    # The status is written just before the final event: wait for that event (briefly), then end.
+                    for _ in range(20):
+                        for e in await run_in_threadpool(jobs.store.events_after, job.id, seq):
+                            seq = e.seq
+                            yield sse(e.type, {**e.data, "job_id": job.id}, e.seq)
+                            if e.type in FINISHED:
+                                return
+                        await asyncio.sleep(0.05)
                     return
                 if await request.is_disconnected():
                     return

