@@ -127,8 +127,8 @@ def test_calendar_alone_lists_events_and_show_takes_from_to(run):
         events = json.loads(r.stdout)
         assert [(e["start"], e["end"], e["title"]) for e in events] == [
             ("2026-12-01T13:00:00+09:00", "2026-12-01T14:30:00+09:00", "Code review")]
-    r = run("calendar", "show", "--attendee", "bob@example.com", "--from", "2026-11-30", "--days", "15", "--json")
-    assert [e["start"][:10] for e in json.loads(r.stdout)] == ["2026-12-01", "2026-12-08", "2026-12-15"]
+    r = run("calendar", "show", "--attendee", "bob@example.com", "--from", "2026-11-30", "--days", "16", "--json")
+    assert [e["start"][:10] for e in json.loads(r.stdout)] == ["2026-12-01", "2026-12-08", "2026-12-15"]  # 11-30 .. 12-15
     r = run("calendar", "show", "--attendee", "bob@example.com", "--from", "2026-12-02", "--to", "2026-12-07", "--json")
     assert json.loads(r.stdout) == []  # --to is the last day included: the 8th is outside
     r = run("calendar", "--attendee", "bob@example.com", "--from", "2026-11-30", "--to", "2026-12-01")
