@@ -146,8 +146,8 @@ def test_approve_resumes_the_waiting_run(tmp_path, models_dir):
 
     from core.settings import Settings
     from graph.runner import open_runner
-    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, import_calendars, korean_input, make_context
     from tests.fakes import constant, labeller
+    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, import_calendars, korean_input, make_context
 
     day = date.today() + timedelta(days=30)
     day += timedelta(days=(2 - day.weekday()) % 7)  # a Wednesday a month ahead (the CLI reads the real clock)

@@ -1,0 +1,158 @@
+"""`langgraph dev` really serves the graph: the LangGraph API server (langgraph-cli's in-memory server) is
+started on 127.0.0.1 from langgraph.json, a Korean transcript is run through it with the official
+langgraph-sdk client, and the meeting JSON comes back; a book=ask run pauses at the approval interrupt and
+is resumed with ``Command(resume=...)`` as every Minutes front end resumes it.
+
+The server needs ``langgraph-cli[inmem]``, which cannot share the project's venv (langgraph-api pins
+jsonschema-rs 0.44, schemathesis needs 0.60). Point ``MINUTES_LANGGRAPH_PYTHON`` at a Python that has it and
+sees the project's packages (see the README); without one the test is skipped and says so. The stage models
+are a small OpenAI-protocol server on 127.0.0.1 answering like the fakes of test_graph_fake (the real LLM
+would take minutes per run here); memory (Chroma, USE embeddings) and the local calendar are real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, MEETING, import_calendars
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_PYTHON = os.environ.get("MINUTES_LANGGRAPH_PYTHON")
+PEOPLE = [{"name": "김민지", "email": "minji@example.com"}, {"name": "이준호", "email": "junho@example.com"},
+          {"name": "박서연", "email": "seoyeon@example.com"}]
+
+
+def answer(request: dict) -> str:
+    """What the fake model answers a structured request: labels, minutes or the follow-up request."""
+    schema = json.dumps((request.get("response_format") or {}).get("json_schema", {}))
+    prompt = request["messages"][-1]["content"]
+    if '"labels"' in schema:
+        lines = re.findall(r"^\d+\. (.*)$", prompt, re.M)
+        return json.dumps({"labels": [next((lab for key, lab in KO_ROUTES.items() if key in line), "content") for line in lines]})
+    if '"time_phrase"' in schema:
+        return json.dumps(KO_REQUEST, ensure_ascii=False)
+    return json.dumps(KO_MINUTES, ensure_ascii=False)
+
+
+class FakeModels:
+    """An OpenAI-protocol server on 127.0.0.1 (``/v1/models``, ``/v1/chat/completions``, not streamed)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _json(self, obj: dict) -> None:
+                body = json.dumps(obj).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self._json({"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "t", "created": 0}]})
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self._json({"id": "c", "object": "chat.completion", "created": 0, "model": "fake",
+                            "choices": [{"index": 0, "finish_reason": "stop",
+                                         "message": {"role": "assistant", "content": answer(req)}}],
+                            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def langgraph_server(settings, tmp_path):
+    if not SERVER_PYTHON:
+        pytest.skip("set MINUTES_LANGGRAPH_PYTHON to a Python with langgraph-cli[inmem] (see the module docstring)")
+    import_calendars(settings, [p["email"] for p in PEOPLE])
+    models = FakeModels()
+    port = free_port()
+    stage = {"PROVIDER": "openai-compatible", "BASE_URL": models.url, "MODEL": "fake", "TOOL_CALLING": "false"}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MINUTES_")},
+           "MINUTES_DATA_DIR": str(settings.data_dir), "MINUTES_MODELS_DIR": str(settings.models_dir),
+           "MINUTES_TIMEZONE": "Asia/Seoul", "MINUTES_ROUTER__PROVIDER": "llm", "OPENAI_API_KEY": "unused",
+           **{f"MINUTES_{s}__{k}": v for s in ("SUMMARIZER", "SCHEDULER") for k, v in stage.items()},
+           **{f"MINUTES_ROUTER__LLM__{k}": v for k, v in stage.items()},
+           "PYTHONPATH": str(ROOT), "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGSMITH_TRACING": "false"}
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([SERVER_PYTHON, "-m", "langgraph_cli", "dev", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-browser", "--no-reload", "--allow-blocking"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
+            try:
+                if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        models.close()
+        log.close()
+
+
+def meeting_input(book: str) -> dict:
+    from graph.nodes.ingest import prepare_input
+
+    return dict(prepare_input(ROOT / "samples" / "meeting_ko.txt", meeting_date=MEETING, timezone="Asia/Seoul",
+                              participants=PEOPLE, book=book))
+
+
+@pytest.mark.real
+def test_langgraph_server_runs_a_transcript_and_resumes_an_approval(langgraph_server):
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=langgraph_server)
+    assert "minutes" in {a["graph_id"] for a in client.assistants.search(graph_id="minutes")}
+    context = {"clock": "2026-11-26T11:00:00+09:00"}  # plain configuration: the rest comes from the settings
+
+    meeting = client.runs.wait(None, "minutes", input=meeting_input("auto"), context=context)
+    assert meeting["meeting_id"].startswith("m-") and meeting["language"] == "ko"
+    assert [d["text"] for d in meeting["minutes"]["decisions"]] == ["베타 출시일을 12월 10일로 확정"]
+    f = meeting["follow_up"]
+    assert f["status"] == "booked" and f["start"].startswith("2026-12-01T") and f["start"].endswith("+09:00")
+    assert Path(meeting["outputs"]["json"]).is_file()
+
+    thread = client.threads.create()
+    waiting = client.runs.wait(thread["thread_id"], "minutes", input=meeting_input("ask"), context=context)
+    state = client.threads.get_state(thread["thread_id"], subgraphs=True)
+    interrupts = [i for t in state["tasks"] for i in t.get("interrupts", [])]
+    assert interrupts and interrupts[0]["value"]["proposal"]["title"] == "출시 후속 회의", (waiting, state)
+    done = client.runs.wait(thread["thread_id"], "minutes", command={"resume": {"action": "reject"}}, context=context)
+    assert done["follow_up"]["status"] == "declined"
