@@ -232,6 +232,27 @@ def test_reject_and_edit(api):
     assert wait_status(api, job2, {"done", "failed"})["meeting"]["follow_up"]["status"] == "declined"
 
 
+def test_edit_onto_a_busy_time_is_refused_with_alternatives(api, settings, tmp_path):
+    from tools.calendar import open_calendar
+
+    busy = tmp_path / "busy.ics"
+    busy.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:b@t\nDTSTAMP:20261101T000000Z\n"
+                    "DTSTART;TZID=Asia/Seoul:20261202T150000\nDTEND;TZID=Asia/Seoul:20261202T163000\nSUMMARY:Busy\n"
+                    "END:VEVENT\nEND:VCALENDAR\n")
+    open_calendar(settings).import_ics(busy, "junho@example.com")
+    job = upload(api).json()["job_id"]
+    first = wait_status(api, job, {"awaiting_approval"})["proposal"]
+    assert api.post(f"/meetings/{job}/approve", json={"action": "edit", "start": "2026-12-02T15:30"}).status_code == 202
+    again = wait_status(api, job, {"awaiting_approval", "done", "failed"})
+    assert again["status"] == "awaiting_approval", again
+    p = again["proposal"]
+    assert "busy for junho@example.com" in p["refused"] and p["alternatives"] and p["start"] == first["start"]
+    assert open_calendar(settings).get_event(p["event_id"]) is None
+    assert api.post(f"/meetings/{job}/approve", json={"action": "defer"}).json()["status"] == "awaiting_approval"
+    assert api.post(f"/meetings/{job}/approve", json={"action": "approve"}).status_code == 202
+    assert wait_status(api, job, {"done", "failed"})["meeting"]["follow_up"]["start"] == first["start"]
+
+
 def test_same_upload_twice_is_served_from_the_checkpoint(api):
     first = upload(api, book="auto").json()["job_id"]
     wait_status(api, first, {"done"})
@@ -350,10 +371,9 @@ def test_chat_streams_tokens(api):
     assert_clear_error(api.post("/chat", json={"question": "hi", "thread_id": "../etc"}), 422, "thread_id")
 
 
-def test_chat_default_is_graph_chat_imported_lazily(settings, monkeypatch):
-    """Without chat_fn the endpoint calls graph.chat.answer_stream (here a stand-in module); errors stay 4xx."""
-    import types
-
+def test_chat_default_streams_graph_chat(settings, monkeypatch):
+    """Without chat_fn the endpoint calls graph.chat.answer_stream (here a stand-in); errors stay 4xx."""
+    from app import services
     from app.api import create_app
     from core.errors import InputError
 
@@ -370,7 +390,7 @@ def test_chat_default_is_graph_chat_imported_lazily(settings, monkeypatch):
             return
         yield "final", "ok"
 
-    monkeypatch.setitem(sys.modules, "graph.chat", types.SimpleNamespace(answer_stream=answer_stream))
+    monkeypatch.setattr(services, "answer_stream", answer_stream)
     app = create_app(settings, fake_context_factory(), ui=False, token="")
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         with client.stream("POST", "/chat", json={"question": "q?"}) as r:
