@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,23 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 
 from core.meeting import StageStats
 from core.settings import Settings
+
+
+@dataclass
+class StageTimer:
+    """Wall-clock time of one stage's work, started when made (see :func:`timed_stage`)."""
+
+    started: float = field(default_factory=time.perf_counter)
+
+    def stats(self, base: StageStats | None = None, **fields: Any) -> StageStats:
+        """The stage's stats: ``base`` (e.g. the model hub's counters for the stage) and ``fields``, with
+        ``seconds`` since the timer started (rounded to 10 ms)."""
+        return StageStats(**{**(base or {}), **fields, "seconds": round(time.perf_counter() - self.started, 2)})  # type: ignore[typeddict-item]
+
+
+def timed_stage() -> StageTimer:
+    """Start timing a stage: ``timer = timed_stage()`` ... ``{"stages": {"router": timer.stats(model=...)}}``."""
+    return StageTimer()
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320)
 

@@ -13,9 +13,11 @@ clock) is graph/context.py; the state and its reducers are graph/state.py.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 
 from graph.context import Context
@@ -89,15 +91,12 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None):
 
 def sqlite_checkpointer(path: Path):
     """A SQLite checkpointer at ``path`` (keyed by thread id = meeting run id)."""
-    import sqlite3
-
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     return SqliteSaver(conn)
 
 
-# `langgraph dev` (langgraph.json) serves this module-level graph; its platform supplies the checkpointer.
+# `langgraph dev` (langgraph.json) serves this module-level graph; its platform supplies the checkpointer and
+# builds the context from the run's plain `context` JSON (graph/context.py: Context(**{}) reads the settings).
 graph = build_graph()

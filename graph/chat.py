@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from langgraph.config import get_stream_writer
@@ -24,24 +26,27 @@ from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from core.dates import hms
 from core.llm import partial_json
 from core.prompts import render
+from core.text import script_language
+from graph.builder import build_scheduler
 from graph.context import Context
+from graph.nodes.ingest import prepare_input
+from graph.runner import default_meeting_date, open_runner
+from vectorstore.store import make_search_tool
 
 MIN_RELEVANCE = 0.3  # cosine similarity below which a retrieved passage does not count as an answer
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NOT_FOUND = {"en": "I couldn't find that in the stored meetings.", "ko": "저장된 회의록에서 찾지 못했습니다."}
 
 
 def user_language(text: str) -> str:
-    return "ko" if _HANGUL.search(text) else "en"
+    """The language to answer in: Korean for a question with Hangul, else English."""
+    return script_language(text)
 
 
 def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    m, s = divmod(int(seconds), 60)
-    return f" {m // 60}:{m % 60:02d}:{s:02d}"
+    return "" if seconds is None else f" {hms(seconds)}"
 
 
 def citation(hit: dict) -> str:
@@ -52,8 +57,6 @@ def citation(hit: dict) -> str:
 # ---------------------------------------------------------------------------------------------- tools
 def make_tools(ctx: Context) -> list:
     """The assistant's tools, bound to one run-time context (memory, calendar, models, clock)."""
-    from vectorstore.store import make_search_tool
-
     store = ctx.store
 
     @tool
@@ -83,12 +86,7 @@ def make_tools(ctx: Context) -> list:
     @tool
     def process_recording(path: str, timezone: str | None = None) -> dict:
         """Process a new recording or transcript file into minutes (nothing is booked without approval)."""
-        from graph.nodes.ingest import prepare_input
-        from graph.runner import default_meeting_date, open_runner
-
         tz = timezone or ctx.settings.resolved_timezone()
-        from pathlib import Path
-
         inp = prepare_input(path, meeting_date=default_meeting_date(Path(path), tz), timezone=tz, book="never")
         with open_runner(ctx.settings, ctx) as runner:
             m = runner.run(inp).meeting
@@ -103,8 +101,6 @@ def make_tools(ctx: Context) -> list:
             request: the request in the user's words, e.g. "next Tuesday afternoon for an hour".
             attendees: email addresses of the people to invite.
         """
-        from graph.builder import build_scheduler
-
         tz = ctx.settings.resolved_timezone()
         now = ctx.clock().astimezone(ZoneInfo(tz))
         people = [{"name": e.split("@")[0], "email": e} for e in attendees]
@@ -190,8 +186,6 @@ def build_grounded_chat(checkpointer=None):
 
 def build_agent_chat(ctx: Context, checkpointer=None):
     """LangChain's tool-calling agent over the same tools, for models that call tools reliably."""
-    from langchain.agents import create_agent
-
     tz = ctx.settings.resolved_timezone()
     today = ctx.clock().astimezone(ZoneInfo(tz)).date().isoformat()
     return create_agent(ctx.models.chat("chat"), tools=make_tools(ctx), checkpointer=checkpointer,

@@ -28,12 +28,12 @@ def local_calendar(settings, busy_ics: dict[str, str] | None = None, people=PEOP
     return cal
 
 
-def schedule(settings, text, request, busy_ics=None, lang="en"):
+def schedule(settings, text, request, busy_ics=None, lang="en", meeting_id="m-test"):
     cal = local_calendar(settings, busy_ics)
     ctx = Context(settings=settings, models=ModelHub(settings, overrides={"scheduler": fake_model(constant(request))}),
                   clock=lambda: datetime(2026, 11, 26, 11, tzinfo=SEOUL), calendar_factory=lambda: cal)
     seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Alice", "text": text, "label": "scheduling"}
-    return build_scheduler().invoke({"meeting_id": "m-test", "meeting_date": "2026-11-26T10:00:00+09:00", "timezone": "Asia/Seoul",
+    return build_scheduler().invoke({"meeting_id": meeting_id, "meeting_date": "2026-11-26T10:00:00+09:00", "timezone": "Asia/Seoul",
                                      "language": lang, "segments": [seg], "participants": PEOPLE, "book": "auto"}, context=ctx)["follow_up"]
 
 
@@ -101,5 +101,6 @@ def test_a_repeating_request_books_its_first_occurrence_with_the_repetition(sett
                                                 "alice@example.com")
     assert [(e.id, e.start.astimezone(SEOUL).strftime("%m-%d %H:%M")) for e in weeks] == [
         (f["event_id"], "12-01 15:00"), (f["event_id"], "12-08 15:00"), (f["event_id"], "12-15 15:00")]
-    once = schedule(settings, "Next Tuesday at 4pm, an hour.", {"found": True, "title": "Once", "time_phrase": "Next Tuesday at 4pm"})
+    once = schedule(settings, "Next Tuesday at 4pm, an hour.", {"found": True, "title": "Once", "time_phrase": "Next Tuesday at 4pm"},
+                    meeting_id="m-other")  # another meeting: one meeting books at most calendar.max_events_per_meeting
     assert once["status"] == "booked" and once.get("recurrence") is None

@@ -8,12 +8,10 @@ from pathlib import Path
 
 from langgraph.runtime import Runtime
 
-from core.meeting import Meeting, MeetingAdapter, MinutesRecord, no_follow_up
+from core.dates import hms
+from core.meeting import Meeting, MeetingAdapter, empty_minutes, no_follow_up
 from graph.context import Context
 from graph.state import MeetingState
-
-_EMPTY_MINUTES = MinutesRecord(title="", language="", summary="", key_points=[], decisions=[], action_items=[],
-                               open_questions=[], previous_actions=[])
 
 
 def meeting_record(state: MeetingState) -> Meeting:
@@ -22,16 +20,11 @@ def meeting_record(state: MeetingState) -> Meeting:
         meeting_id=state["meeting_id"], source=state["source"], language=state.get("language", ""),
         language_probability=state.get("language_probability"), duration_s=round(float(state.get("duration_s", 0.0)), 2),
         meeting_date=state["meeting_date"], timezone=state["timezone"], participants=state.get("participants", []),
-        segments=state.get("segments", []), minutes=state.get("minutes") or _EMPTY_MINUTES,
+        segments=state.get("segments", []), minutes=state.get("minutes") or empty_minutes(),
         follow_up=state.get("follow_up") or no_follow_up("the scheduler did not run"),
         stages=state.get("stages", {}), warnings=list(dict.fromkeys(state.get("warnings", []))),
     )
     return MeetingAdapter.validate_python(record)
-
-
-def _fmt_time(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    return f"{m // 60:d}:{m % 60:02d}:{s:02d}"
 
 
 def render_markdown(m: Meeting) -> str:
@@ -40,11 +33,11 @@ def render_markdown(m: Meeting) -> str:
     t = (lambda k, e: k) if ko else (lambda k, e: e)
     mins = m["minutes"]
     seg = {s["id"]: s for s in m["segments"]}
-    cite = lambda ids: " ".join(f"[{i} {_fmt_time(seg[i]['start'])}]" for i in ids if i in seg)
+    cite = lambda ids: " ".join(f"[{i} {hms(seg[i]['start'])}]" for i in ids if i in seg)
     lines = [f"# {mins['title'] or t('회의록', 'Minutes')}", "",
              f"- {t('일시', 'Date')}: {m['meeting_date']} ({m['timezone']})",
              f"- {t('참석자', 'Participants')}: " + ", ".join(p["name"] + (f" <{p['email']}>" if p.get("email") else "") for p in m["participants"]),
-             f"- {t('길이', 'Length')}: {_fmt_time(m['duration_s'])} · {t('언어', 'Language')}: {m['language']}", "",
+             f"- {t('길이', 'Length')}: {hms(m['duration_s'])} · {t('언어', 'Language')}: {m['language']}", "",
              f"## {t('요약', 'Summary')}", "", mins["summary"] or "—", ""]
     if mins["key_points"]:
         lines += [f"## {t('핵심 내용', 'Key points')}", ""] + [f"- {k}" for k in mins["key_points"]] + [""]
@@ -70,7 +63,7 @@ def render_markdown(m: Meeting) -> str:
     for a, b in f.get("alternatives") or []:
         lines.append(f"- {t('대안', 'alternative')}: {a} → {b}")
     lines += ["", f"## {t('대화록', 'Transcript')}", ""]
-    lines += [f"- `{s['id']}` {_fmt_time(s['start'])} **{s['speaker']}** ({s['label'] or '-'}): {s['text']}" for s in m["segments"]]
+    lines += [f"- `{s['id']}` {hms(s['start'])} **{s['speaker']}** ({s['label'] or '-'}): {s['text']}" for s in m["segments"]]
     return "\n".join(lines) + "\n"
 
 

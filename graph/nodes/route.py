@@ -6,12 +6,11 @@ accurate than the small local LLM). ``router.provider = "llm"`` asks the configu
 
 from __future__ import annotations
 
-import time
-
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from core.meeting import LABELS, Label
+from core.metrics import timed_stage
 from graph.context import Context
 from graph.state import MeetingState
 
@@ -38,7 +37,7 @@ def route(state: MeetingState, runtime: Runtime[Context]) -> dict:
     if not segments:
         return {"segments": segments}
     texts = [s["text"] for s in segments]
-    started = time.perf_counter()
+    timer = timed_stage()
     if ctx.settings.router.provider == "llm":
         labels = classify_with_llm(texts, ctx)
         model = ctx.settings.router.llm.model
@@ -49,6 +48,5 @@ def route(state: MeetingState, runtime: Runtime[Context]) -> dict:
         model = f"classifier:{ctx.settings.embeddings.model}"
     for seg, label in zip(segments, labels):
         seg["label"] = label
-    stats = {"model": model, "seconds": round(time.perf_counter() - started, 2), "calls": 1, "cache_hits": 0,
-             "tokens_in": 0, "tokens_out": 0}
+    stats = timer.stats(model=model, calls=1, cache_hits=0, tokens_in=0, tokens_out=0)
     return {"segments": segments, "stages": {"router": stats}}

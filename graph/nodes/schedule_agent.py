@@ -10,13 +10,14 @@ same deterministic event id, so it books at most once.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.errors import GraphRecursionError
 from langgraph.runtime import Runtime
 
+from core.dates import parse_datetime
 from core.meeting import follow_up_of, no_follow_up
 from core.prompts import render
 from graph.context import Context
@@ -73,7 +74,7 @@ def agent_plan(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     tz = state["timezone"]
     zone = ZoneInfo(tz)
     lang = state.get("language") if state.get("language") in ("ko", "en") else "en"
-    when = datetime.fromisoformat(state["meeting_date"]).astimezone(zone)
+    when = parse_datetime(state["meeting_date"], tz)
     participants = state.get("participants", [])
     box = AgentToolbox(
         calendar=ctx.calendar, timezone=tz, now=ctx.clock().astimezone(zone),

@@ -8,15 +8,15 @@ are summarized chunk by chunk (counted in the model's own tokens) and merged.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from core.meeting import ActionItem, Decision, MinutesRecord, Participant, Segment
+from core.dates import parse_datetime
+from core.meeting import ActionItem, Decision, MinutesRecord, Participant, Segment, empty_minutes
+from core.metrics import timed_stage
 from core.prompts import render
 from graph.context import Context
 from graph.state import MeetingState
@@ -205,22 +205,20 @@ def draft_minutes(ctx: Context, segments: list[Segment], participants: list[Part
 
 def summarize(state: MeetingState, runtime: Runtime[Context]) -> dict:
     ctx = runtime.context
-    started = time.perf_counter()
+    timer = timed_stage()
     lang = ctx.settings.output_language or state.get("language") or "en"
     if lang not in ("ko", "en"):
         lang = "en"
     tz = state["timezone"]
-    when = datetime.fromisoformat(state["meeting_date"]).astimezone(ZoneInfo(tz))
+    when = parse_datetime(state["meeting_date"], tz)
     segments = state.get("segments", [])
     participants = state.get("participants", [])
     spoken = [s for s in segments if s.get("label") != "small_talk"]
     if not spoken:
-        empty = MinutesRecord(title="", language=lang, summary="", key_points=[], decisions=[], action_items=[],
-                              open_questions=[], previous_actions=[])
+        empty = {**empty_minutes(), "language": lang}
         return {"minutes": empty, "warnings": ["nothing to summarize"]}
     draft = draft_minutes(ctx, spoken, participants, when, lang)
     minutes, warnings = ground_minutes(draft, segments, participants, when, tz, lang)
     minutes["previous_actions"] = follow_ups_from_memory(ctx, spoken, participants, state.get("meeting_id", ""))
-    stats = ctx.models.stats().get("summarizer", {})
-    stats = {**stats, "seconds": round(time.perf_counter() - started, 2)}
+    stats = timer.stats(ctx.models.stats().get("summarizer", {}))
     return {"minutes": minutes, "warnings": warnings, "stages": {"summarizer": stats}}

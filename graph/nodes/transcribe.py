@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from langgraph.runtime import Runtime
 
+from core.metrics import timed_stage
 from graph.context import Context
 from graph.state import MeetingState
 
@@ -18,11 +18,11 @@ def transcribe(state: MeetingState, runtime: Runtime[Context]) -> dict:
     ctx = runtime.context
     settings = ctx.settings
     language = state.get("language", "auto")
-    started = time.perf_counter()
+    timer = timed_stage()
     cache = Cache(settings.path("cache.db")) if settings.use_cache else None
     result = run_asr(Path(state["source"]), settings, language=None if language == "auto" else language,
                      progress=lambda done, total: ctx.report_progress("transcribe", done, total), cache=cache)
-    stats = {"model": f"faster-whisper:{settings.asr.model}", "seconds": round(time.perf_counter() - started, 2),
-             "calls": 0 if result.cached else 1, "cache_hits": 1 if result.cached else 0, "tokens_in": 0, "tokens_out": 0}
+    stats = timer.stats(model=f"faster-whisper:{settings.asr.model}", calls=0 if result.cached else 1,
+                        cache_hits=1 if result.cached else 0, tokens_in=0, tokens_out=0)
     return {"segments": result.segments, "language": result.language, "language_probability": result.language_probability,
             "duration_s": result.duration_s, "warnings": list(result.warnings), "stages": {"asr": stats}}
