@@ -117,7 +117,8 @@ def build_ui(jobs: JobManager, settings: Settings, chat_fn: ChatFn) -> gr.Blocks
             raise gr.Error("Choose a recording or a transcript first.")
         path = Path(file_path)
         try:
-            job = jobs.submit_file(path, _original_name(path), meeting_date=meeting_date, timezone=timezone,
+            job = jobs.submit_file(path, path.name,  # Gradio keeps the upload's own name
+                                   meeting_date=meeting_date, timezone=timezone,
                                    language=language, attendees=[attendees or ""], book=book)
         except MinutesError as e:
             raise gr.Error(f"{e}" + (f" — {e.hint}" if e.hint else "")) from None
@@ -246,11 +247,6 @@ def build_ui(jobs: JobManager, settings: Settings, chat_fn: ChatFn) -> gr.Blocks
             question.submit(respond, [question, chatbot, thread], [chatbot, question])
     page.queue(default_concurrency_limit=8)
     return page
-
-
-def _original_name(path: Path) -> str:
-    """Gradio keeps the uploaded file's own name as the temp file's base name."""
-    return path.name
 
 
 def mount_ui(app: FastAPI, jobs: JobManager, settings: Settings, chat_fn: ChatFn, *, token: str | None = None) -> FastAPI:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")  # syllables and compatibility jamo
+HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # syllables, jamo, compatibility jamo
 
 
 def has_hangul(text: str | None) -> bool:

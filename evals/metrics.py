@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import MinutesError
+from core.text import has_hangul
 
 FLOORS_PATH = Path(__file__).resolve().parent / "floors.json"
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _WORD = re.compile(r"[a-z0-9]+")
 # kiwipiepy tags dropped from ROUGE tokens: punctuation and symbols (SF, SP, SS, SE, SO, SW, W_*).
 _PUNCT_TAGS = ("SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "W_")
@@ -45,10 +45,6 @@ _EN_STOP = frozenset(
     i if in into is it its just me my no not of on or our she so that the their them then there these they this
     those to up uh um was we were what when where which who will with would you your yeah okay oh mm hmm also
     all any each about should shall must need needs going get gets make makes let us s""".split())
-
-
-def has_hangul(text: str) -> bool:
-    return bool(_HANGUL.search(text or ""))
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.meeting import Segment
+from core.text import HANGUL as _HANGUL
 
 TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt"}
 
@@ -20,7 +21,6 @@ TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt"}
 _LINE = re.compile(r"^\s*(?:\[?(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]?\s+)?(?P<name>[^:：\[\]]{1,40}?)\s*[:：]\s*(?P<text>.+?)\s*$")
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>\s*(.*)$", re.S)
 _TAGS = re.compile(r"</?[^>]+>")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @dataclass

@@ -27,7 +27,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+from core.text import HANGUL as _HANGUL
+
 _LATIN_OR_NUMBER = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Content morphemes: general/proper nouns, numerals, verb and adjective stems, roots, hanja.
 _KEEP_TAGS = {"NNG", "NNP", "NR", "VV", "VA", "XR", "SH", "VV-R", "VV-I", "VA-R", "VA-I"}
