@@ -1,9 +1,12 @@
-"""Fake chat models that answer like the real stages would, for graph tests without a real LLM."""
+"""Fakes for tests without a real LLM: chat models that answer like the real stages would, and a small
+OpenAI-protocol server on 127.0.0.1 answering the same way (for subprocesses: the CLI, the LangGraph server)."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -38,3 +41,61 @@ def constant(payload: dict):
 
 def fake_model(respond) -> ScriptedChatModel:
     return ScriptedChatModel(messages=iter(()), respond=respond, prompts=[])
+
+
+def scripted_answer(request: dict) -> str:
+    """What the fake model answers a structured request: labels, minutes or the follow-up request (the
+    Korean sample meeting's, as in test_graph_fake)."""
+    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES
+
+    schema = json.dumps((request.get("response_format") or {}).get("json_schema", {}))
+    prompt = request["messages"][-1]["content"]
+    if '"labels"' in schema:
+        lines = re.findall(r"^\d+\. (.*)$", prompt, re.M)
+        return json.dumps({"labels": [next((lab for key, lab in KO_ROUTES.items() if key in line), "content") for line in lines]})
+    if '"time_phrase"' in schema:
+        return json.dumps(KO_REQUEST, ensure_ascii=False)
+    return json.dumps(KO_MINUTES, ensure_ascii=False)
+
+
+class FakeOpenAIModels:
+    """An OpenAI-protocol server on 127.0.0.1 (``/v1/models``, ``/v1/chat/completions``, not streamed)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _json(self, obj: dict) -> None:
+                body = json.dumps(obj).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self._json({"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "t", "created": 0}]})
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self._json({"id": "c", "object": "chat.completion", "created": 0, "model": "fake",
+                            "choices": [{"index": 0, "finish_reason": "stop",
+                                         "message": {"role": "assistant", "content": scripted_answer(req)}}],
+                            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def openai_stage_env(url: str) -> dict[str, str]:
+    """``MINUTES_*`` variables pointing the router, summarizer and scheduler at an OpenAI-protocol server."""
+    stage = {"PROVIDER": "openai-compatible", "BASE_URL": url, "MODEL": "fake", "TOOL_CALLING": "false"}
+    return {"MINUTES_ROUTER__PROVIDER": "llm", "OPENAI_API_KEY": "unused",
+            **{f"MINUTES_{s}__{k}": v for s in ("SUMMARIZER", "SCHEDULER") for k, v in stage.items()},
+            **{f"MINUTES_ROUTER__LLM__{k}": v for k, v in stage.items()}}

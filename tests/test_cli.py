@@ -177,3 +177,44 @@ def test_approve_resumes_the_waiting_run(tmp_path, models_dir):
     assert done["minutes"]["title"] == "모바일 앱 출시 회의"  # the run finished in the graph: remember + report ran
     r = cli("approve", meeting_id)
     assert r.returncode == 0 and "Already booked" in r.stdout
+
+
+def test_process_without_a_terminal_waits_then_approve_books(tmp_path, models_dir):
+    """`minutes process --book ask` without a terminal leaves the run waiting at the graph's interrupt (the
+    minutes are shown, nothing is booked or written), and `minutes approve` resumes it. The stage models are
+    an OpenAI-protocol server on 127.0.0.1 (tests/fakes.py); calendars, memory and the graph are real."""
+    from datetime import date, timedelta
+
+    from core.settings import Settings
+    from tests.fakes import FakeOpenAIModels, openai_stage_env
+    from tests.test_graph_fake import import_calendars
+
+    day = date.today() + timedelta(days=30)
+    day += timedelta(days=(3 - day.weekday()) % 7)  # a Thursday a month ahead: "다음 주 화요일" is in the future
+    settings = Settings(data_dir=tmp_path / "data", models_dir=models_dir, timezone="Asia/Seoul")
+    emails = ["minji@example.com", "junho@example.com", "seoyeon@example.com"]
+    import_calendars(settings, emails)
+    models = FakeOpenAIModels()
+    env = {**os.environ, **openai_stage_env(models.url), "MINUTES_DATA_DIR": str(settings.data_dir),
+           "MINUTES_MODELS_DIR": str(models_dir), "NO_COLOR": "1", "COLUMNS": "200", "MINUTES_TIMEZONE": "Asia/Seoul"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600, stdin=subprocess.DEVNULL)
+
+    try:
+        r = cli("process", str(SAMPLES / "meeting_ko.txt"), "--meeting-date", f"{day}T10:00", "--book", "ask",
+                *[a for e, n in zip(emails, ("김민지", "이준호", "박서연")) for a in ("--attendee", f"{n}={e}")])
+        assert r.returncode == 0, r.stderr
+        assert "Proposed follow-up" in r.stderr and "minutes approve m-" in r.stderr, r.stderr
+        assert "베타 출시일을 12월 10일로 확정" in r.stdout  # the minutes, shown while the booking waits
+        meeting_id = r.stderr.split("minutes approve ")[1].split()[0]
+        assert not settings.path("meetings", meeting_id, "minutes.json").exists()
+        r = cli("approve", meeting_id)
+        assert r.returncode == 0 and "Booked" in r.stdout, r.stderr
+    finally:
+        models.close()
+    done = json.loads(settings.path("meetings", meeting_id, "minutes.json").read_text(encoding="utf-8"))
+    tuesday = day + timedelta(days=5)
+    assert done["follow_up"]["status"] == "booked" and done["follow_up"]["start"].startswith(tuesday.isoformat())
+    assert sorted(done["follow_up"]["attendees"]) == sorted(emails)

@@ -12,72 +12,22 @@ would take minutes per run here); memory (Chroma, USE embeddings) and the local 
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import socket
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, MEETING, import_calendars
+from tests.fakes import FakeOpenAIModels, openai_stage_env
+from tests.test_graph_fake import MEETING, import_calendars
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_PYTHON = os.environ.get("MINUTES_LANGGRAPH_PYTHON")
 PEOPLE = [{"name": "김민지", "email": "minji@example.com"}, {"name": "이준호", "email": "junho@example.com"},
           {"name": "박서연", "email": "seoyeon@example.com"}]
-
-
-def answer(request: dict) -> str:
-    """What the fake model answers a structured request: labels, minutes or the follow-up request."""
-    schema = json.dumps((request.get("response_format") or {}).get("json_schema", {}))
-    prompt = request["messages"][-1]["content"]
-    if '"labels"' in schema:
-        lines = re.findall(r"^\d+\. (.*)$", prompt, re.M)
-        return json.dumps({"labels": [next((lab for key, lab in KO_ROUTES.items() if key in line), "content") for line in lines]})
-    if '"time_phrase"' in schema:
-        return json.dumps(KO_REQUEST, ensure_ascii=False)
-    return json.dumps(KO_MINUTES, ensure_ascii=False)
-
-
-class FakeModels:
-    """An OpenAI-protocol server on 127.0.0.1 (``/v1/models``, ``/v1/chat/completions``, not streamed)."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def _json(self, obj: dict) -> None:
-                body = json.dumps(obj).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                self._json({"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "t", "created": 0}]})
-
-            def do_POST(self):
-                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                self._json({"id": "c", "object": "chat.completion", "created": 0, "model": "fake",
-                            "choices": [{"index": 0, "finish_reason": "stop",
-                                         "message": {"role": "assistant", "content": answer(req)}}],
-                            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def free_port() -> int:
@@ -91,15 +41,12 @@ def langgraph_server(settings, tmp_path):
     if not SERVER_PYTHON:
         pytest.skip("set MINUTES_LANGGRAPH_PYTHON to a Python with langgraph-cli[inmem] (see the module docstring)")
     import_calendars(settings, [p["email"] for p in PEOPLE])
-    models = FakeModels()
+    models = FakeOpenAIModels()
     port = free_port()
-    stage = {"PROVIDER": "openai-compatible", "BASE_URL": models.url, "MODEL": "fake", "TOOL_CALLING": "false"}
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MINUTES_")},
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MINUTES_")}, **openai_stage_env(models.url),
            "MINUTES_DATA_DIR": str(settings.data_dir), "MINUTES_MODELS_DIR": str(settings.models_dir),
-           "MINUTES_TIMEZONE": "Asia/Seoul", "MINUTES_ROUTER__PROVIDER": "llm", "OPENAI_API_KEY": "unused",
-           **{f"MINUTES_{s}__{k}": v for s in ("SUMMARIZER", "SCHEDULER") for k, v in stage.items()},
-           **{f"MINUTES_ROUTER__LLM__{k}": v for k, v in stage.items()},
-           "PYTHONPATH": str(ROOT), "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGSMITH_TRACING": "false"}
+           "MINUTES_TIMEZONE": "Asia/Seoul", "PYTHONPATH": str(ROOT), "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+           "LANGSMITH_TRACING": "false"}
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen([SERVER_PYTHON, "-m", "langgraph_cli", "dev", "--host", "127.0.0.1", "--port", str(port),
                              "--no-browser", "--no-reload", "--allow-blocking"], cwd=ROOT, env=env, stdout=log,
