@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, cast
 
 import typer
 
@@ -22,6 +22,7 @@ from core.meeting_files import load_meeting
 
 if TYPE_CHECKING:
     from graph.runner import MeetingRunner, RunResult
+    from graph.state import MeetingState
 
 # The graph (LangGraph, LangChain, the nodes) is imported inside the commands that run it: importing it
 # costs ~1.3 s, which `minutes when`, `--help` and the other quick commands should not pay.
@@ -65,9 +66,10 @@ def process(
         err.print(f"  Not booked yet: [bold]minutes approve {meeting['meeting_id']}[/] books it "
                   "(--start ISO to move it, --reject to decline); the files are written then.")
     elif out_dir:
-        meeting["outputs"] = {**meeting.get("outputs", {}), **{f"copy {k}": v for k, v in write_outputs(meeting_record(meeting), out_dir).items()}}
+        copies = write_outputs(meeting_record(cast("MeetingState", meeting)), out_dir)
+        meeting["outputs"] = {**meeting.get("outputs", {}), **{f"copy {k}": v for k, v in copies.items()}}
     if as_json:
-        sys.stdout.write(json.dumps(meeting_record(meeting), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(meeting_record(cast("MeetingState", meeting)), ensure_ascii=False, indent=2) + "\n")
     else:
         print_meeting(meeting, from_cache=result.from_cache)
         if result.resumed and not result.from_cache:
@@ -94,8 +96,7 @@ def ask_decision(timezone: str) -> BookingDecision:
         except InputError as e:
             err.print(f"[red]{e}[/]" + (f" [dim]({e.hint})[/]" if e.hint else ""))
             return ask_decision(timezone)
-    action = {"y": "approve", "n": "reject"}.get(answer[:1], "defer")
-    return BookingDecision(action=action)
+    return BookingDecision.parse({"action": {"y": "approve", "n": "reject"}.get(answer[:1], "defer")}, timezone)
 
 
 def ask_until_decided(runner: MeetingRunner, result: RunResult, *, interactive: bool,
@@ -116,7 +117,7 @@ def ask_until_decided(runner: MeetingRunner, result: RunResult, *, interactive: 
 def waiting_meeting(result: RunResult) -> dict:
     """A paused run as a meeting to show: the minutes so far, the follow-up ``proposed`` (awaiting approval)."""
     meeting = dict(result.meeting)
-    p = result.proposal or {}
+    p: dict = dict(result.proposal or {})
     meeting["follow_up"] = {"status": "proposed", "title": p.get("title"), "start": p.get("start"), "end": p.get("end"),
                             "attendees": p.get("attendees", []), "calendar": p.get("calendar"), "event_id": p.get("event_id"),
                             "reason": f"waiting for approval: minutes approve {meeting.get('meeting_id')}",
@@ -150,7 +151,7 @@ def approve(meeting_id: Annotated[str, typer.Argument(help="The meeting whose pr
         action = {"action": "edit", "start": start} if start else {"action": "reject" if reject else "approve"}
         result = runner.decide(waiting.thread_id, action)
     if result.status == "awaiting_approval":
-        p = result.proposal or {}
+        p: dict = dict(result.proposal or {})
         alternatives = "; ".join(f"{a} → {b}" for a, b in p.get("alternatives") or [])
         raise InputError(f"not booked: {p.get('refused') or 'still waiting for approval'}",
                          hint=f"free instead: {alternatives}" if alternatives else "try another --start")

@@ -12,9 +12,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-STATUSES: tuple[str, ...] = ("queued", "running", "awaiting_approval", "done", "failed")
+JobStatus = Literal["queued", "running", "awaiting_approval", "done", "failed"]
+STATUSES: tuple[JobStatus, ...] = ("queued", "running", "awaiting_approval", "done", "failed")
 FINISHED = frozenset({"done", "failed"})
 
 
@@ -23,7 +24,7 @@ class Job:
     id: str
     meeting_id: str
     thread_id: str
-    status: str
+    status: JobStatus
     input: dict
     filename: str
     created: float
@@ -104,16 +105,17 @@ class JobStore:
             return self._job(self._db.execute("SELECT * FROM jobs WHERE meeting_id = ? ORDER BY created DESC LIMIT 1",
                                               (meeting_id,)).fetchone())
 
-    def list(self, limit: int = 100) -> list[Job]:
+    def recent(self, limit: int = 100) -> list[Job]:
+        """The newest ``limit`` jobs, newest first."""
         with self._lock:
             rows = self._db.execute("SELECT * FROM jobs ORDER BY created DESC LIMIT ?", (limit,)).fetchall()
-        return [self._job(r) for r in rows]
+        return [job for r in rows if (job := self._job(r)) is not None]
 
     def unfinished(self) -> list[Job]:
         """Jobs a restart must pick up again (queued or running), oldest first."""
         with self._lock:
             rows = self._db.execute("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created").fetchall()
-        return [self._job(r) for r in rows]
+        return [job for r in rows if (job := self._job(r)) is not None]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -124,7 +126,7 @@ class JobStore:
         with self._lock:
             cur = self._db.execute("INSERT INTO events (job_id, type, data, created) VALUES (?,?,?,?)",
                                    (job_id, type_, json.dumps(data, ensure_ascii=False), time.time()))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def events_after(self, job_id: str, seq: int = 0) -> list[Event]:
         with self._lock:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.job_store import Job, JobStore
 from app.uploads import EmptyUploadError, check_upload, make_input, new_job_id, safe_filename
@@ -28,6 +28,7 @@ from core.meeting_files import load_meeting, read_json, stored_meetings
 from core.settings import Settings
 from graph.context import Context, system_clock
 from graph.runner import open_runner, thread_id_for
+from graph.state import MeetingInput
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class JobManager:
         self._threads.clear()
 
     # ------------------------------------------------------------------ requests
-    def submit(self, inp: dict, filename: str, *, job_id: str | None = None) -> Job:
+    def submit(self, inp: MeetingInput, filename: str, *, job_id: str | None = None) -> Job:
         """Record a validated ``MeetingInput`` as a queued job and queue it."""
         now = time.time()
         job = Job(id=job_id or new_job_id(), meeting_id=inp["meeting_id"], thread_id=thread_id_for(inp, self.settings),
@@ -148,7 +149,7 @@ class JobManager:
     def summaries(self, limit: int = 100) -> list[dict]:
         """Jobs newest first (title and date once done), then meetings processed outside the API (CLI)."""
         out, seen = [], set()
-        for job in self.store.list(limit):
+        for job in self.store.recent(limit):
             meeting = self.meeting_of(job) or {}
             out.append({"job_id": job.id, "meeting_id": job.meeting_id, "status": job.status, "filename": job.filename,
                         "title": (meeting.get("minutes") or {}).get("title"),
@@ -178,14 +179,14 @@ class JobManager:
         self._event(job_id, "decision", checked)
         self._event(job_id, "status", {"status": "queued"})
         self._queue.put(job_id)
-        return self.store.get(job_id)
+        return self.store.get(job_id) or job
 
     def get(self, job_id: str) -> Job | None:
         return self.store.get(job_id)
 
     # ------------------------------------------------------------------ work
-    def _event(self, job_id: str, type_: str, data: dict) -> int:
-        return self.store.add_event(job_id, type_, data)
+    def _event(self, job_id: str, type_: str, data: dict) -> None:
+        self.store.add_event(job_id, type_, data)
 
     def _thread_lock(self, thread_id: str) -> threading.Lock:
         with self._locks_lock:
@@ -210,12 +211,15 @@ class JobManager:
     def _run(self, job: Job) -> None:
         self.store.update(job.id, status="running")
         self._event(job.id, "status", {"status": "running"})
-        on_node = lambda name: self._event(job.id, "node", {"node": name})  # noqa: E731
+
+        def on_node(name: str) -> None:
+            self._event(job.id, "node", {"node": name})
+
         try:
             context = self.context_factory(self.settings)
             context.progress = _ProgressThrottle(lambda t, d: self._event(job.id, t, d))
             with open_runner(self.settings, context) as runner:
-                result = runner.run(job.input, on_node=on_node)
+                result = runner.run(cast(MeetingInput, job.input), on_node=on_node)
                 if result.status == "awaiting_approval" and job.decision:
                     result = runner.decide(result.thread_id, job.decision, on_node=on_node)
         except MinutesError as e:

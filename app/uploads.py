@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from core.dates import check_timezone
 from core.errors import InputError
+from core.meeting import Participant
 from core.settings import Settings
 from graph.nodes.ingest import parse_attendees, prepare_input
 from graph.state import MeetingInput
@@ -56,7 +57,7 @@ def safe_filename(filename: str | None, suffix: str) -> str:
     return clean + suffix
 
 
-def parse_attendee_field(values: list[str] | None) -> list[dict]:
+def parse_attendee_field(values: list[str] | None) -> list[Participant]:
     """Attendees from form fields: repeated ``NAME=EMAIL`` values, or one JSON list of those strings or of
     ``{"name", "email"}`` objects. Raises InputError on anything else."""
     specs: list[str] = []

@@ -80,7 +80,7 @@ class MeetingRunner:
                     on_node(name)
         return ran
 
-    def _result(self, thread_id: str, ran: list[str], **flags: bool) -> RunResult:
+    def _result(self, thread_id: str, ran: list[str], *, from_cache: bool = False, resumed: bool = False) -> RunResult:
         snapshot = self.graph.get_state(self._config(thread_id), subgraphs=True)
         pending = [i.value for i in snapshot.interrupts] if snapshot.interrupts else []
         if not pending:  # interrupts raised inside the scheduler subgraph
@@ -90,9 +90,9 @@ class MeetingRunner:
         if values.get("meeting_id"):
             remember_thread(self.settings, values["meeting_id"], thread_id)
         if pending:
-            return RunResult(thread_id, "awaiting_approval", _with_finished_tasks(values, snapshot.tasks),
-                             proposal=pending[0].get("proposal"), nodes_run=ran, **flags)
-        return RunResult(thread_id, "done", values, nodes_run=ran, **flags)
+            return RunResult(thread_id, "awaiting_approval", _with_finished_tasks(values, snapshot.tasks), from_cache=from_cache,
+                             resumed=resumed, proposal=pending[0].get("proposal"), nodes_run=ran)
+        return RunResult(thread_id, "done", values, from_cache=from_cache, resumed=resumed, nodes_run=ran)
 
     def thread_of(self, meeting_id: str) -> str | None:
         """The graph thread of the meeting's last run, or None."""

@@ -4,6 +4,7 @@ act on (bad input is never a 500)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,9 +43,10 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": ErrorBody, "description": _TEXT[c]} for c in codes}
 
 
-def error_response(status: int, message: str, hint: str | None = None, headers: dict | None = None) -> JSONResponse:
+def error_response(status: int, message: str, hint: str | None = None,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     """An error as the JSON response every endpoint answers."""
-    return JSONResponse({"error": message, "hint": hint}, status_code=status, headers=headers)
+    return JSONResponse({"error": message, "hint": hint}, status_code=status, headers=dict(headers) if headers else None)
 
 
 def validation_message(exc: RequestValidationError) -> str:

@@ -7,9 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.api.errors import ErrorBody
+from app.job_store import JobStatus
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-Status = Literal["queued", "running", "awaiting_approval", "done", "failed"]
+Status = JobStatus
 
 
 class JobAccepted(BaseModel):
