@@ -144,7 +144,7 @@ def _stage_time(settings: Settings, quick: bool) -> StageResult:
             every[f"{lang}.by_type.{typ}"] = round(v["accuracy"], 4)
     details = {lang: {"failures_shown": m["failures"][:25], "failures": len(m["failures"])} for lang, m in r.items()}
     return StageResult("time", metrics=head, all_metrics=every, dataset="Recognizers-Text DateTimeModel ko+en",
-                       size=size, seconds=round(time.perf_counter() - t0, 1), model="tools.time_resolver",
+                       size=size, seconds=round(time.perf_counter() - t0, 1), model="tools.time.resolver",
                        details=details)
 
 

@@ -5,7 +5,7 @@ Data: ``Settings().eval_data_dir() / "time/recognizers-text"`` (``Korean-DateTim
 each result lists one or more alternative resolutions (e.g. the past and the future Friday).
 
 Metric: exact window match. The resolver runs with ``convention="recognizers"`` (their part-of-day hours
-and their "A to B" date-range end; see ``tools.time_core``) in UTC with ``now`` = ReferenceDateTime.
+and their "A to B" date-range end; see ``tools.time.core``) in UTC with ``now`` = ReferenceDateTime.
 A gold result counts as found when any expression from ``find_all`` (or, for durations, any duration
 from ``find_durations``) matches any of its alternative values:
 
@@ -18,7 +18,7 @@ from ``find_durations``) matches any of its alternative values:
 * a range given only as a ``value`` (approximate: "around 1pm", "10시쯤") -> scored as that point
   (date, datetime or time) above; a ``not resolved`` value never matches
 * duration ``n`` s      -> a duration in the input of n seconds (months = 30 days, years = 365 days)
-* set (recurrence)      -> a recurrence from ``tools.time_recurrence.find_recurrences`` whose TIMEX3-style
+* set (recurrence)      -> a recurrence from ``tools.time.recurrence.find_recurrences`` whose TIMEX3-style
   ``timex`` equals the gold ``timex`` exactly (``P1W``, ``XXXX-WXX-1T16``, ``T15``, ``XXXX-XX-19``)
 * timezone -> not supported by the resolver: always missed, reported as such.
 
@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
-from tools.time_recurrence import find_recurrences
-from tools.time_resolver import TimeExpression, find_all, find_durations
+from tools.time import find_recurrences
+from tools.time import TimeExpression, find_all, find_durations
 
 FILES = {"ko": "Korean-DateTimeModel.json", "en": "English-DateTimeModel.json"}
 UNSUPPORTED_TYPES = {"timezone"}

@@ -1,7 +1,7 @@
-"""Table-driven tests of the Korean + English time resolver (tools.time_resolver).
+"""Table-driven tests of the Korean + English time resolver (tools.time.resolver).
 
 Reference time: 2026-11-26 10:00 Asia/Seoul, a Thursday (this week = Mon 11-23 .. Sun 11-29).
-Expected windows are written out by hand from the semantics documented in tools/time_core.py.
+Expected windows are written out by hand from the semantics documented in tools/time/core.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.errors import InputError
-from tools.time_resolver import (
+from tools.time import (
     TimeExpression, detect_lang, due_date, find_all, parse_duration, resolve, when_batch, when_json,
 )
 
@@ -498,7 +498,7 @@ def test_eval_runs_on_a_slice_of_the_real_specs():
     ("every evening at 7:13 p.m.", "T19:13"), ("6am everyday", "T06"), ("19th of every month", "XXXX-XX-19"),
 ])
 def test_find_recurrences(text, timex):
-    from tools.time_recurrence import find_recurrences
+    from tools.time import find_recurrences
 
     found = find_recurrences(text)
     assert [r.timex for r in found] == [timex], text
@@ -506,7 +506,7 @@ def test_find_recurrences(text, timex):
 
 
 def test_recurrences_leave_find_all_and_ordinary_text_alone():
-    from tools.time_recurrence import find_recurrences
+    from tools.time import find_recurrences
 
     assert find_recurrences("thus we went home on Monday") == []
     assert find_recurrences("다음 주 월요일 오후 3시") == []
@@ -617,6 +617,6 @@ def test_recognizers_period_edges_bound_ranges():
     ("every year in March", "en", "FREQ=YEARLY"),
 ])
 def test_recurrences_become_calendar_rules(text, lang, rrule):
-    from tools.time_recurrence import find_recurrences
+    from tools.time import find_recurrences
 
     assert [r.rrule() for r in find_recurrences(text, lang)][:1] == [rrule]

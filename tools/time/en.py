@@ -1,6 +1,6 @@
 """English lexer for the time resolver: text -> pieces (dates, parts of day, clock times, connectors).
 
-Rules are our own regular expressions; the combination logic lives in ``tools.time_core``.
+Rules are our own regular expressions; the combination logic lives in ``tools.time.core``.
 Numeric dates are read US style (month/day) unless the first number cannot be a month.
 """
 
@@ -10,11 +10,11 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Callable
 
-from tools.time_core import (
-    nth_week, Shift, shift_date, business_days_span, clip_to_today, holiday_span,
-    Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start, week_span, month_span, year_span,
-)
-from tools.time_ko import _period_part as period_part, offset_window, within_window
+from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, add_months, month_span, nth_week,
+                             resolve_date_ref, shift_date, valid_date, week_span, week_start, year_span)
+from tools.time.holiday import holiday_span
+from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
+                                within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
 _ONES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -425,20 +425,7 @@ def _next_hour(m, ctx):
 
 def _next_n_pieces(m: re.Match[str], ctx: Context, n: float, unit: str, past: bool) -> list[Piece]:
     """"the next 3 days" = tomorrow .. +3 days; "the past 2 hours" = the 2 hours up to now."""
-    if unit in ("minute", "hour"):
-        now = ctx.now.replace(microsecond=0)
-        delta = timedelta(**{unit + "s": n})
-        s0, e0 = (now - delta, now) if past else (now, now + delta)
-        return [Piece("moment", m.start(), m.end(), Window("interval", s0, e0, "minute", absolute=True))]
-    if past:
-        start = offset_window(ctx, n, unit, -1).start.date()
-        end = ctx.today
-    else:
-        start = ctx.today + timedelta(days=1)
-        end = offset_window(ctx, n, unit, 1).start.date() + timedelta(days=1)
-    s = datetime.combine(start, datetime.min.time())
-    e = datetime.combine(end, datetime.min.time())
-    return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "day"))]
+    return [Piece("moment", m.start(), m.end(), next_n_window(ctx, n, unit, past))]
 
 
 # --------------------------------------------------------------------------------- parts of day
@@ -797,7 +784,7 @@ def _business_days(m, ctx):
     if n is None or n < 1:
         return []
     sign = -1 if m.group(1).lower() in ("previous", "last", "past") else 1
-    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign)))
+    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign, ctx.country)))
 
 
 @rule(r"\b(?:the\s+)?(year|month|week)\s+to\s+date\b|\b(ytd|mtd)\b")

@@ -1,9 +1,9 @@
 """Language-independent pieces of the time resolver: calendar arithmetic and the combination rules.
 
-The language lexers (``tools.time_ko``, ``tools.time_en``) turn text into :class:`Piece` objects (a date
+The language lexers (``tools.time.ko``, ``tools.time.en``) turn text into :class:`Piece` objects (a date
 reference, a part of day, a clock time, a computed moment, or a connector such as "from"/"until"). This
 module groups adjacent pieces and turns each group into a :class:`Window`: naive local wall-clock times
-that ``tools.time_resolver`` makes zone-aware.
+that ``tools.time.resolver`` makes zone-aware.
 
 Product semantics (one set, documented here; the ``recognizers`` convention changes only the two points
 marked below, for the Recognizers-Text eval):
@@ -72,11 +72,6 @@ def add_months(d: date, n: int) -> date:
     y, m = divmod(d.month - 1 + n, 12)
     year, month = d.year + y, m + 1
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
-def month_start(y: int, m: int) -> date:
-    y2, m2 = divmod(m - 1, 12)
-    return date(y + y2, m2 + 1, 1)
 
 
 def week_start(d: date) -> date:
@@ -166,6 +161,7 @@ class Context:
     now: datetime  # naive local wall-clock time
     convention: Convention = "product"
     past_since: bool = False  # English "since X" looks back; Korean "X부터" looks forward
+    country: str | None = None  # ISO 3166 code whose public holidays working-day arithmetic skips
 
     @property
     def today(self) -> date:
@@ -404,11 +400,11 @@ def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str], *,
         last_conn = bool(groups) and groups[-1][-1].kind == "conn"
         same_class = p.kind == "date" and groups and not last_conn and any(
             q.kind == "date" and _date_class(q.value) == _date_class(p.value) for q in groups[-1])
-        day_level = groups and any(q.kind in ("date", "moment") and not (q.kind == "date" and _is_coarse(q.value))
+        day_level = groups and any(q.kind in ("date", "moment") and not (q.kind == "date" and is_coarse(q.value))
                                    for q in groups[-1])
         coarse = groups and not day_level and (
-            (p.kind in ("clock", "pod") and any(q.kind == "date" and _is_coarse(q.value) for q in groups[-1]))
-            or (p.kind == "date" and _is_coarse(p.value) and any(q.kind in ("clock", "pod") for q in groups[-1])))
+            (p.kind in ("clock", "pod") and any(q.kind == "date" and is_coarse(q.value) for q in groups[-1]))
+            or (p.kind == "date" and is_coarse(p.value) and any(q.kind in ("clock", "pod") for q in groups[-1])))
         clash = p.kind in ("clock", "pod") and groups and any(
             q.kind == p.kind for q in groups[-1]) and not any(q.kind == "conn" for q in groups[-1])
         if groups and not same_class and not clash and not coarse and glue.fullmatch(text[groups[-1][-1].end : p.start]):
@@ -422,7 +418,7 @@ def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str], *,
     return groups
 
 
-def _is_coarse(ref: DateRef) -> bool:
+def is_coarse(ref: DateRef) -> bool:
     """A date reference wider than one day (a week, month, year, or part of one)."""
     if ref.span is not None:
         return (ref.span.end - ref.span.start).days > 1
@@ -848,102 +844,3 @@ def month_span(ctx: Context, shift: int) -> Span:
 
 def year_span(y: int) -> Span:
     return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
-
-
-# ----------------------------------------------------------------------------------------- holidays
-# Fixed-date holidays (month, day) and rule-based ones (month, weekday, n-th; n = -1: the last).
-FIXED_HOLIDAYS: dict[str, tuple[int, int]] = {
-    "new year": (1, 1), "new year eve": (12, 31), "christmas": (12, 25), "christmas eve": (12, 24),
-    "boxing day": (12, 26), "valentine": (2, 14), "saint patrick": (3, 17), "april fools": (4, 1),
-    "earth day": (4, 22), "workers day": (5, 1), "independence day": (7, 4), "halloween": (10, 31),
-    "veterans day": (11, 11), "juneteenth": (6, 19), "all saints day": (11, 1),
-    # Korean public holidays (solar calendar)
-    "삼일절": (3, 1), "어린이날": (5, 5), "어버이날": (5, 8), "현충일": (6, 6), "광복절": (8, 15),
-    "개천절": (10, 3), "한글날": (10, 9),
-}
-NTH_WEEKDAY_HOLIDAYS: dict[str, tuple[int, int, int]] = {
-    "thanksgiving": (11, 3, 4), "labor day": (9, 0, 1), "memorial day": (5, 0, -1), "mother day": (5, 6, 2),
-    "father day": (6, 6, 3), "martin luther king day": (1, 0, 3), "presidents day": (2, 0, 3),
-    "columbus day": (10, 0, 2),
-}
-EASTER_OFFSETS = {"easter": 0, "easter monday": 1, "good friday": -2, "easter saturday": -1}
-
-
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian computus)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def holiday_date(name: str, year: int) -> date | None:
-    """The date of a named holiday (a key of the tables above, or "black friday") in ``year``."""
-    if name in FIXED_HOLIDAYS:
-        return valid_date(year, *FIXED_HOLIDAYS[name])
-    if name in EASTER_OFFSETS:
-        return easter_sunday(year) + timedelta(days=EASTER_OFFSETS[name])
-    if name == "black friday":
-        d = holiday_date("thanksgiving", year)
-        return d + timedelta(days=1) if d else None
-    if name in NTH_WEEKDAY_HOLIDAYS:
-        month, wd, n = NTH_WEEKDAY_HOLIDAYS[name]
-        if n < 0:
-            last = last_day_of_month(year, month)
-            return last - timedelta(days=(last.weekday() - wd) % 7)
-        first = date(year, month, 1)
-        return first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
-    return None
-
-
-def holiday_span(name: str, today: date, *, year: int | None = None, shift: int | None = None) -> Span | None:
-    """A holiday as a one-day span: in ``year``; else shift 1 = the next one after today, -1 = the last one
-    before today, 0 = this year's; None = this year's unless past, then next year's."""
-    if year is not None:
-        d = holiday_date(name, year)
-    elif shift == 0:
-        d = holiday_date(name, today.year)
-    elif shift == 1:
-        d = holiday_date(name, today.year)
-        if d is not None and d <= today:
-            d = holiday_date(name, today.year + 1)
-    elif shift == -1:
-        d = holiday_date(name, today.year)
-        if d is not None and d >= today:
-            d = holiday_date(name, today.year - 1)
-    else:
-        d = holiday_date(name, today.year)
-        if d is not None and d < today:
-            d = holiday_date(name, today.year + 1)
-    return Span(d, d + timedelta(days=1), "day") if d else None
-
-
-def business_days_span(today: date, n: int, sign: int) -> Span:
-    """The next (sign 1, from tomorrow) or previous (sign -1, up to today) n working days (Mon-Fri)."""
-    d = today
-    count = 0
-    while count < n:
-        d += timedelta(days=sign)
-        if d.weekday() < 5:
-            count += 1
-    if sign > 0:
-        return Span(today + timedelta(days=1), d + timedelta(days=1), "day")
-    return Span(d, today, "day")
-
-
-def clip_to_today(span: Span, part: str, today: date) -> Span:
-    """Recognizers reading of "earlier/later this <period>" when that part contains today: it stops or
-    starts at today ("earlier this year" said on May 28 = Jan 1 .. May 28)."""
-    if not span.start <= today < span.end:
-        return span
-    if part in ("초", "초반"):
-        return Span(span.start, today, span.grain) if today > span.start else span
-    if part in ("말", "후반"):
-        return Span(today, span.end, "day")
-    return span

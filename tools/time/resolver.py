@@ -2,8 +2,8 @@
 
 The small local LLM never does date arithmetic: the summarizer and the scheduling agent quote phrases
 ("다음 주 화요일 오후", "by end of next week", "금요일까지") and hand them here. ``now`` and the IANA time
-zone are always passed in. Rules are our own (``tools.time_ko``, ``tools.time_en``); the combination
-logic and the product semantics are documented in ``tools.time_core``.
+zone are always passed in. Rules are our own (``tools.time.ko``, ``tools.time.en``); the combination
+logic and the product semantics are documented in ``tools.time.core``.
 
 No library was used: dateparser 1.2.0 (tried) reads "오후 3시" as 13:00, returns nothing for "다음 주 화요일
 오후", "금요일까지", "모레", "12월 3일", "글피", "next Tuesday", and has no notion of intervals or grains.
@@ -19,8 +19,8 @@ from typing import Iterable, Iterator, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
-from tools import time_en, time_ko
-from tools.time_core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, interpret_group, interpret_or_none,
+from tools.time import en as time_en, ko as time_ko
+from tools.time.core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, is_coarse, interpret_group, interpret_or_none,
                              select_pieces, split_readings)
 
 Lang = Literal["ko", "en"]
@@ -63,7 +63,7 @@ def detect_lang(text: str) -> Lang:
     return "ko" if _HANGUL.search(text or "") else "en"
 
 
-def _check_lang(lang: str | None, text: str) -> Lang:
+def check_lang(lang: str | None, text: str) -> Lang:
     if lang in (None, "auto", ""):
         return detect_lang(text)
     if lang not in ("ko", "en"):
@@ -91,7 +91,7 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
     zone = zone_of(tz)
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
-    language = _check_lang(lang, text)
+    language = check_lang(lang, text)
     ctx = Context(_local_now(now, zone), convention, past_since=language == "en")
     module = time_ko if language == "ko" else time_en
     pieces = select_pieces(module.lex(text, ctx))
@@ -142,7 +142,7 @@ def find_all(text: str, now: datetime, tz: str, lang: Lang | None = None, *,
         out.append(_to_expression(text, w, ctx, zone, now))
         if convention == "recognizers" and splits:
             seen = {(w.kind, w.start, w.end)}
-            for sw in split_readings(g, ctx, leading_conns=_check_lang(lang, text) == "en"):
+            for sw in split_readings(g, ctx, leading_conns=check_lang(lang, text) == "en"):
                 if (sw.kind, sw.start, sw.end) not in seen:
                     seen.add((sw.kind, sw.start, sw.end))
                     out.append(_to_expression(text, sw, ctx, zone, now))
@@ -175,9 +175,7 @@ def _merge(groups: list[list], ctx: Context) -> Window | None:
         return None
     if sum(has_time) > 1:
         return None
-    from tools.time_core import _is_coarse
-
-    if any(p.kind == "date" and _is_coarse(p.value) for g in groups for p in g):
+    if any(p.kind == "date" and is_coarse(p.value) for g in groups for p in g):
         return None  # "next week ... 3pm" does not say which day
     flat = [p for g in groups for p in g]
     flat_sorted = sorted(flat, key=lambda p: p.start)
@@ -257,7 +255,7 @@ def _duration_parts(text: str, lang: Lang) -> list[tuple[int, int, float]]:
 
 def find_durations(text: str, lang: Lang | None = None) -> list[timedelta]:
     """Every duration in ``text``; adjacent atoms ("1시간 30분", "1 hour and 30 minutes") are summed."""
-    language = _check_lang(lang, text)
+    language = check_lang(lang, text)
     parts = _duration_parts(text, language)
     joiner = re.compile(r"[\s,]*(?:and)?[\s,]*", re.IGNORECASE)
     out: list[timedelta] = []
@@ -330,7 +328,7 @@ def when_json(text: str, now_iso: str, tz: str, lang: str | None = None) -> dict
         now = datetime.fromisoformat(now_iso)
     except (TypeError, ValueError):
         raise InputError(f"Invalid reference time: {now_iso!r}", hint="Use ISO 8601, e.g. 2026-11-26T10:00:00+09:00.")
-    expr = resolve(text, now, tz, _check_lang(lang, text or ""))
+    expr = resolve(text, now, tz, check_lang(lang, text or ""))
     return expr.to_json() if expr else None
 
 

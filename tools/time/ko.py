@@ -1,6 +1,6 @@
 """Korean lexer for the time resolver: text -> pieces (dates, parts of day, clock times, connectors).
 
-Rules are our own regular expressions; the combination logic lives in ``tools.time_core``.
+Rules are our own regular expressions; the combination logic lives in ``tools.time.core``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from tools.time_core import (
-    nth_week, Shift, business_days_span, clip_to_today, holiday_span,
-    Clock, Context, DateRef, Piece, Span, Window, add_months, valid_date,
-    week_start, week_span, month_span, year_span,
-)
+from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, month_span, nth_week,
+                             resolve_date_ref, valid_date, week_span, week_start, year_span)
+from tools.time.holiday import holiday_span
+from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
+                                within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
 _NATIVE_UNITS = {"한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "석": 3, "서": 3, "네": 4, "넷": 4, "너": 4,
@@ -89,29 +89,6 @@ YEAR_WORDS = r"(?:\d{4}\s*년|\d{2}\s*년(?=\s*\d{1,2}\s*월)|올\s?해|금년|�
 SHIFT_WORDS = {"이번": 0, "이": 0, "금": 0, "다음": 1, "차": 1, "다다음": 2, "지난": -1, "저번": -1, "지지난": -2}
 
 
-def _period_part(base: Span, part: str) -> Span:
-    """초/중순/말/후반 of a week, month or year (see tools.time_core for the windows)."""
-    s, e = base.start, base.end
-    if base.grain == "week":
-        cut = {"초": (0, 3), "초반": (0, 3), "중순": (1, 4), "중반": (1, 4), "말": (3, 7), "후반": (3, 7)}[part]
-        return Span(s + timedelta(days=cut[0]), s + timedelta(days=cut[1]), "day")
-    if base.grain == "month":
-        if part in ("초", "초반"):
-            return Span(s, s.replace(day=16), "day")
-        if part in ("중순", "중반"):
-            return Span(s.replace(day=10), s.replace(day=21), "day")
-        return Span(s.replace(day=16), e, "day")
-    # year
-    if part in ("초", "초반"):
-        return Span(s, s.replace(month=7), "month")
-    if part in ("중순", "중반"):
-        return Span(s.replace(month=4), s.replace(month=10), "month")
-    return Span(s.replace(month=7), e, "month")
-
-
-
-
-
 # --------------------------------------------------------------------------------------------- rules
 RULES: list[tuple[re.Pattern[str], Handler]] = []
 
@@ -183,13 +160,13 @@ def _week_rel(m, ctx):
             s = span.start + timedelta(days=5)
             span = Span(s, s + timedelta(days=2), "day")
         else:
-            span = _period_part(span, m.group(2))
+            span = period_part(span, m.group(2))
     return _dp(m, DateRef(span=span))
 
 
 @rule(r"(?<![가-힣])주\s*(초반|초|중반|후반)")
 def _this_week_part(m, ctx):
-    return _dp(m, DateRef(span=_period_part(week_span(ctx, 0), m.group(1))))
+    return _dp(m, DateRef(span=period_part(week_span(ctx, 0), m.group(1))))
 
 
 @rule(r"(?<![가-힣])(?<!좋은 )주말")
@@ -201,12 +178,12 @@ def _weekend(m, ctx):
 @rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말))?|이달(?:\s*(초반|초|중순|중반|후반|말))?|(?<![가-힣])(월초|월말|월중)")
 def _month_rel(m, ctx):
     if m.group(4):
-        return _dp(m, DateRef(span=_period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
+        return _dp(m, DateRef(span=period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
     word = m.group(1) or "이"
     part = m.group(2) or m.group(3)
     span = month_span(ctx, SHIFT_WORDS[word])
     if part:
-        span = _period_part(span, part)
+        span = period_part(span, part)
         if ctx.convention == "recognizers" and SHIFT_WORDS[word] == 0:
             span = clip_to_today(span, part, ctx.today)
     return _dp(m, DateRef(span=span))
@@ -226,10 +203,9 @@ def _month_day(m, ctx):
         return _dp(m, DateRef(month=mo, day=d)) if valid_date(2000, mo, d) else []
     ref = DateRef(month=mo, year=y)
     if m.group(4):
-        from tools.time_core import resolve_date_ref
         span = resolve_date_ref(ref, ctx.today)
         assert span is not None
-        return _dp(m, DateRef(span=_period_part(span, m.group(4))))
+        return _dp(m, DateRef(span=period_part(span, m.group(4))))
     return _dp(m, ref)
 
 
@@ -242,7 +218,7 @@ def _decade(m, ctx):
 @rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
 def _year_rule(m, ctx):
     if m.group(5):
-        span = _period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
+        span = period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
         return _dp(m, DateRef(span=span))
     y = int(m.group(1)) if m.group(1) else _year_word(m.group(3), ctx)
     assert y is not None
@@ -251,7 +227,7 @@ def _year_rule(m, ctx):
     span = year_span(y)
     part = m.group(2) or m.group(4)
     if part:
-        span = _period_part(span, part)
+        span = period_part(span, part)
         if ctx.convention == "recognizers" and y == ctx.today.year and m.group(3):
             span = clip_to_today(span, part, ctx.today)
     return _dp(m, DateRef(span=span))
@@ -292,7 +268,6 @@ def _nth_week(m, ctx):
         mo = int(m.group(2))
         if not 1 <= mo <= 12:
             return []
-        from tools.time_core import resolve_date_ref
         span = resolve_date_ref(DateRef(month=mo, year=y), ctx.today)
         assert span is not None
         first, last = span.start, span.end - timedelta(days=1)
@@ -306,33 +281,6 @@ def _nth_week(m, ctx):
 # relative offsets: "3일 후", "두 시간 뒤", "2주 안에", "한 달 전"
 _UNITS = {"초": "second", "분": "minute", "시간": "hour", "일": "day", "주": "week", "주일": "week", "개월": "month",
           "달": "month", "년": "year", "해": "year"}
-
-
-def offset_window(ctx: Context, n: float, unit: str, sign: int) -> Window:
-    """The moment n units from now (sign -1: before now). Days and longer give the whole day."""
-    if unit in ("second", "minute", "hour"):
-        delta = timedelta(**{unit + "s": n}) * sign
-        start = ctx.now + delta
-        return Window("instant", start, start + timedelta(minutes=1), "minute", absolute=True)
-    if unit == "day":
-        d = ctx.today + timedelta(days=round(n * sign))
-    elif unit == "week":
-        d = ctx.today + timedelta(days=round(7 * n * sign))
-    elif unit == "month":
-        d = add_months(ctx.today, round(n * sign))
-    else:
-        d = add_months(ctx.today, round(12 * n * sign))
-    s = datetime(d.year, d.month, d.day)
-    return Window("instant", s, s + timedelta(days=1), "day")
-
-
-def within_window(ctx: Context, n: float, unit: str) -> Window:
-    """"within N units" read as the span from now: [now, now + N) for clock units, else whole days."""
-    end = offset_window(ctx, n, unit, 1)
-    if unit in ("second", "minute", "hour"):
-        now = ctx.now.replace(microsecond=0)
-        return Window("interval", now, end.start, "minute", absolute=True)
-    return Window("interval", datetime.combine(ctx.today, datetime.min.time()), end.start, "day")
 
 
 _AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|전|앞)"
@@ -385,20 +333,8 @@ def _next_n(m, ctx):
     if n is None or (unit is None and word not in DAY_WORDS):
         return []
     unit_name = "day" if unit in (None, "일") else _UNITS[unit]
-    if unit_name in ("minute", "hour"):
-        now = ctx.now.replace(microsecond=0)
-        delta = timedelta(**{unit_name + "s": n})
-        s, e = (now - delta, now) if m.group(1) in ("최근", "지난") else (now, now + delta)
-        return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "minute", absolute=True))]
-    if m.group(1) in ("최근", "지난"):
-        end = ctx.today
-        start = offset_window(ctx, n, unit_name, -1).start.date()
-    else:
-        start = ctx.today + timedelta(days=1)
-        end = offset_window(ctx, n, unit_name, 1).start.date() + timedelta(days=1)
-    s = datetime.combine(start, datetime.min.time())
-    e = datetime.combine(end, datetime.min.time())
-    return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "day"))]
+    w = next_n_window(ctx, n, unit_name, m.group(1) in ("최근", "지난"))
+    return [Piece("moment", m.start(), m.end(), w)]
 
 
 # parts of day (before clock rules so "오후 3시" is two pieces: pod + clock)
@@ -560,7 +496,7 @@ def _business_days(m, ctx):
     if not n:
         return []
     sign = -1 if (m.group(1) or m.group(3)) in ("지난", "최근") else 1
-    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign)))
+    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign, ctx.country)))
 
 
 @rule(r"(올\s?해|금년|이번\s*달|이번\s*주)\s*(?:현재|지금)\s*까지|연초\s*(?:부터|대비)\s*(?:현재|지금|오늘)\s*까지")
