@@ -13,20 +13,16 @@ from typing import Callable
 from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, add_months, month_span, nth_week,
                              resolve_date_ref, shift_date, valid_date, week_span, week_start, year_span)
 from tools.time.holiday import holiday_span
+from tools.time.lexicon import alternation, load
 from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
                                 within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
-_ONES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
-_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-        "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-        "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
-        "thirtieth": 30}
-_FEW = {"half an": 0.5, "half a": 0.5, "a": 1, "an": 1, "one": 1, "couple": 2, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
-        "several": 3, "some": 3}
+_NUMBERS = load("en", "numbers")
+_ONES: dict[str, int] = _NUMBERS["ones"]
+_TENS: dict[str, int] = _NUMBERS["tens"]
+_ORD: dict[str, int] = _NUMBERS["ordinals"]
+_FEW: dict[str, float] = _NUMBERS["few"]
 
 WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[\s-]?(?:one|two|three|four|five|six|seven|eight|nine))?"
               r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
@@ -77,18 +73,16 @@ def _daynum(m: re.Match[str], g1: int, g2: int) -> int | None:
     return None
 
 
-MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-          "nov": 11, "dec": 12}
-MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-            r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-WEEKDAY_RE = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu"
-              r"|fri)\b\.?|\b(?-i:Sat|Sun|SAT|SUN)\b\.?")
+MONTHS: dict[str, int] = load("en", "months")
+MONTH_RE = alternation(MONTHS) + r"\.?"
+_WD = load("en", "weekdays")
+WEEKDAYS: dict[str, int] = {**_WD["words"], **{k.lower(): v for k, v in _WD["case_sensitive"].items()}}
+WEEKDAY_RE = (alternation(_WD["words"]) + r"\b\.?|\b(?-i:" + "|".join(_WD["case_sensitive"]) + r")\b\.?")
 UNIT_RE = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|years?|yrs?)"
 
 
 def month_num(s: str) -> int:
-    return MONTHS[s.lower().rstrip(".")[:3]]
+    return MONTHS[s.lower().rstrip(".")]
 
 
 def unit_name(s: str) -> str:
@@ -130,11 +124,12 @@ def _dp(m: re.Match[str], ref: DateRef | None) -> list[Piece]:
     return [Piece("date", m.start(), m.end(), ref)] if ref is not None else []
 
 
+_MODIFIERS = load("en", "modifiers")
+
+
 def _shift(word: str | None) -> int:
     w = (word or "this").lower().strip()
-    return {"this": 0, "current": 0, "the current": 0, "next": 1, "the next": 1, "following": 1,
-            "the following": 1, "coming": 1, "the coming": 1, "upcoming": 1, "last": -1, "previous": -1,
-            "the previous": -1, "past": -1, "the past": -1, "the last": -1, "the": 0}.get(w, 0)
+    return _MODIFIERS["shift"].get(w, 0)
 
 
 @rule(r"\b(?:right now|now|at the moment|currently)\b")
@@ -144,9 +139,7 @@ def _now(m, ctx):
     return [Piece("moment", m.start(), m.end(), w)]
 
 
-_REL = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1,
-        "the day after tomorrow": 2, "day after tomorrow": 2, "the day before yesterday": -2,
-        "day before yesterday": -2}
+_REL: dict[str, int] = load("en", "relative_days")
 
 
 @rule(r"\b(?:the day after tomorrow|day after tomorrow|the day before yesterday|day before yesterday|today|tomorrow|tmrw|tmr|yesterday)\b")
@@ -162,7 +155,7 @@ def _tonight(m, ctx):
 @rule(rf"\b(?:(this past|past|this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})"
       rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
 def _weekday(m, ctx):
-    wd = WEEKDAYS[m.group(2).lower().rstrip(".")[:3]]
+    wd = WEEKDAYS[m.group(2).lower().rstrip(".")]
     mod = (m.group(1) or "").lower()
     day = _daynum(m, 3, 4) if (m.group(3) or m.group(4)) else None
     if day is not None and 1 <= day <= 31:
@@ -210,8 +203,7 @@ def _weekend(m, ctx):
     return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
 
 
-_PART_WORD = {"beginning": "초", "start": "초", "early": "초", "earlier": "초", "middle": "중순", "mid": "중순",
-              "end": "말", "late": "말", "later": "말"}
+_PART_WORD: dict[str, str] = _MODIFIERS["period_parts"]
 
 
 @rule(r"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
@@ -429,10 +421,8 @@ def _next_n_pieces(m: re.Match[str], ctx: Context, n: float, unit: str, past: bo
 
 
 # --------------------------------------------------------------------------------- parts of day
-_PODS = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
-         "lunch": "lunch", "lunchtime": "lunch", "lunch time": "lunch", "early morning": "earlymorning",
-         "daytime": "daytime", "business hours": "businesshours", "working hours": "businesshours",
-         "overnight": "night", "dawn": "dawn"}
+_POD_LEX = load("en", "parts_of_day")
+_PODS: dict[str, str] = _POD_LEX["parts"]
 
 
 _MEAL_VERB = re.compile(r"\b(?:have|has|having|had|eat|eats|eating|ate|grab|grabbing|get|getting|got|bring|brought|buy"
@@ -589,16 +579,7 @@ def _clock_range(m, ctx):
 
 
 # --------------------------------------------------------------------------------------- connectors
-_CONNS = {"by": "before-incl", "until": "until", "till": "until", "til": "until",
-          "up to": "until", "no later than": "until", "not later than": "until",
-          "before": "before-excl", "prior to": "before-excl", "earlier than": "before-excl",
-          "after": "after-excl", "later than": "after-excl", "since": "since", "starting": "since",
-          "starting from": "since", "beginning": "since", "as of": "since", "from": "from", "to": "to",
-          "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and",
-          "as early as": "since", "greater than": "after-excl", "as late as": "until", "or later": "since-post", "and later": "since-post",
-          "or after": "since-post", "and after": "since-post", "and greater": "since-post", "or greater": "since-post",
-          "onwards": "since-post", "onward": "since-post", "and beyond": "since-post", "or earlier": "before-post",
-          "and earlier": "before-post", "or before": "before-post", "and before": "before-post"}
+_CONNS: dict[str, str] = load("en", "connectors")
 
 
 @rule(r"\b(?:(?:or|and)\s+(?:later|after|greater|beyond|earlier|before)|onwards?)\b(?![ \t]+(?:\d|than\b))|[>＞]\s*=|[<＜]\s*=|\bbeginning(?:\s+on)?\b(?!\s+of\b)|\b(?:greater than|as early as|as late as|no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
@@ -688,7 +669,7 @@ def _nth_in(m, ctx):
     if unit == "week":
         s = nth_week(first, last, n)
         return _dp(m, DateRef(span=Span(s, s + timedelta(days=7), "week")))
-    wd = WEEKDAYS[unit.rstrip(".")[:3]]
+    wd = WEEKDAYS[unit.rstrip(".")]
     if n is None:
         d = last - timedelta(days=(last.weekday() - wd) % 7)
     else:
@@ -747,22 +728,7 @@ def lex(text: str, ctx: Context) -> list[Piece]:
 
 
 # ------------------------------------------------------------------------------------- holidays
-_HOLIDAY_NAMES = [
-    (r"new\s+year'?s?\s+eve", "new year eve"), (r"christmas\s+eve|xmas\s+eve", "christmas eve"),
-    (r"(?:christmas|xmas)(?:\s+day)?", "christmas"), (r"new\s+year'?s?(?:\s+day)?", "new year"),
-    (r"boxing\s+day", "boxing day"), (r"(?:saint|st\.?)\s+valentine'?s?(?:\s+day)?|valentine'?s?\s+day", "valentine"),
-    (r"(?:saint|st\.?)\s+patrick'?s?(?:\s+day)?", "saint patrick"), (r"april\s+fool'?s?(?:\s+day)?", "april fools"),
-    (r"earth\s+day", "earth day"), (r"(?:international\s+)?workers'?\s+day|may\s+day", "workers day"),
-    (r"independence\s+day", "independence day"), (r"hallowe'?en", "halloween"),
-    (r"veterans'?\s+day", "veterans day"), (r"juneteenth|freedom\s+day|jubilee\s+day", "juneteenth"),
-    (r"all\s+saints'?\s+day", "all saints day"), (r"black\s+friday", "black friday"),
-    (r"thanksgiving(?:\s+day)?", "thanksgiving"), (r"labou?r\s+day", "labor day"), (r"memorial\s+day", "memorial day"),
-    (r"mother'?s'?\s+day", "mother day"), (r"father'?s'?\s+day", "father day"),
-    (r"(?:martin\s+luther\s+king|mlk)(?:\s+jr\.?)?(?:\s+day)?", "martin luther king day"),
-    (r"presidents'?\s+day", "presidents day"), (r"columbus\s+day", "columbus day"),
-    (r"easter\s+monday", "easter monday"), (r"easter\s+saturday", "easter saturday"), (r"good\s+friday", "good friday"),
-    (r"easter(?:\s+sunday)?", "easter"),
-]
+_HOLIDAY_NAMES: list[tuple[str, str]] = list(load("en", "holidays").items())
 _HOLIDAY_RE = "|".join(f"(?P<h{i}>{p})" for i, (p, _) in enumerate(_HOLIDAY_NAMES))
 
 
@@ -1312,8 +1278,7 @@ def _military_range(m, ctx):
     return [Piece("clock", m.start(), m.end(3), c1), Piece("conn", m.end(3), mid, "to"), Piece("clock", mid, m.end(), c2)]
 
 
-_MEALS = {"breakfast": "morning", "brunch": "midday", "dinner": "evening", "dinnertime": "evening",
-          "supper": "evening", "suppertime": "evening"}
+_MEALS: dict[str, str] = _POD_LEX["meals"]
 
 
 @rule(r"\b(after|before|around|about|at|during|by|until|till|over)\s+(breakfast|brunch|dinner\s?time|dinner|supper\s?time|supper)\b")

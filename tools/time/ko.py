@@ -13,21 +13,21 @@ from typing import Callable
 from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, month_span, nth_week,
                              resolve_date_ref, valid_date, week_span, week_start, year_span)
 from tools.time.holiday import holiday_span
+from tools.time.lexicon import alternation, load, squash
 from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
                                 within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
-_NATIVE_UNITS = {"한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "석": 3, "서": 3, "네": 4, "넷": 4, "너": 4,
-                 "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
-_NATIVE_TENS = {"열": 10, "스물": 20, "스무": 20, "서른": 30, "마흔": 40, "쉰": 50}
-_SINO = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+_NUMBERS = load("ko", "numbers")
+_NATIVE_UNITS: dict[str, int] = _NUMBERS["native_units"]
+_NATIVE_TENS: dict[str, int] = _NUMBERS["native_tens"]
+_SINO: dict[str, int] = _NUMBERS["sino"]
 
 NATIVE_RE = r"(?:(?:열|스물|스무|서른|마흔|쉰)\s?(?:하나|한|두|세|네|다섯|여섯|일곱|여덟|아홉)|열|스무|스물|서른|마흔|쉰|하나|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"
 SINO_RE = r"(?:[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구])"
 DIGITS_RE = r"\d+(?:\.\d+)?"
 KNUM_RE = rf"(?:{DIGITS_RE}|{NATIVE_RE}|몇)"
-DAY_WORDS = {"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "여드레": 8, "아흐레": 9,
-             "열흘": 10, "보름": 15, "며칠": 3}
+DAY_WORDS: dict[str, int] = _NUMBERS["day_words"]
 DAY_WORDS_RE = "(?:" + "|".join(DAY_WORDS) + ")"
 
 
@@ -60,7 +60,7 @@ def ko_number(s: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------- helpers
-WEEKDAYS = {"월": 0, "화": 1, "수": 2, "목": 3, "금": 4, "토": 5, "일": 6}
+WEEKDAYS: dict[str, int] = load("ko", "weekdays")
 Handler = Callable[[re.Match[str], Context], list[Piece]]
 
 
@@ -81,12 +81,12 @@ def _year_word(word: str | None, ctx: Context) -> int | None:
     if m:
         y = int(m.group(1))
         return y + 2000 if y < 100 else y
-    return ctx.today.year + {"올해": 0, "그해": 0, "금년": 0, "이번": 0, "올": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1,
-                             "재작년": -2, "내후년": 2}.get(word, 0)
+    return ctx.today.year + _MODIFIERS["years"].get(word, 0)
 
 
 YEAR_WORDS = r"(?:\d{4}\s*년|\d{2}\s*년(?=\s*\d{1,2}\s*월)|올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|이번)"
-SHIFT_WORDS = {"이번": 0, "이": 0, "금": 0, "다음": 1, "차": 1, "다다음": 2, "지난": -1, "저번": -1, "지지난": -2}
+_MODIFIERS = load("ko", "modifiers")
+SHIFT_WORDS: dict[str, int] = _MODIFIERS["shift"]
 
 
 # --------------------------------------------------------------------------------------------- rules
@@ -108,13 +108,12 @@ def _now(m, ctx):
     return [Piece("moment", m.start(), m.end(), w)]
 
 
-_REL_DAYS = {"오늘": 0, "금일": 0, "당일": 0, "내일": 1, "명일": 1, "낼": 1, "모레": 2, "내일모레": 2, "내일 모레": 2,
-             "글피": 3, "그글피": 4, "그끄저께": -3, "그끄제": -3, "어제": -1, "어저께": -1, "작일": -1, "그제": -2, "그저께": -2, "엊그제": -2}
+_REL_DAYS: dict[str, int] = load("ko", "relative_days")
 
 
-@rule(r"내일\s?모레|오늘|금일|당일|내일|명일|모레|그글피|글피|어제|어저께|작일|그끄저께|그끄제|그저께|그제|엊그제")
+@rule(alternation(_REL_DAYS, loose=True))
 def _rel_day(m, ctx):
-    return _dp(m, _day(ctx, _REL_DAYS[m.group(0)]))
+    return _dp(m, _day(ctx, _REL_DAYS[squash(m.group(0))]))
 
 
 @rule(r"어젯\s?밤|간밤|어제\s*저녁")
@@ -254,7 +253,7 @@ def _dom(m, ctx):
     return _dp(m, DateRef(day=d, weekday=wd))
 
 
-_ORD_KO = {"첫": 1, "첫째": 1, "한": 1, "두": 2, "둘째": 2, "세": 3, "셋째": 3, "네": 4, "넷째": 4, "다섯": 5, "다섯째": 5}
+_ORD_KO: dict[str, int] = _NUMBERS["ordinals"]
 
 
 @rule(rf"(?:({YEAR_WORDS})\s*)?(?:(\d{{1,2}})\s*월\s*(?:의\s*)?)?(첫째|둘째|셋째|넷째|다섯째|첫|두|세|네|다섯|\d{{1,2}}|마지막)\s*(?:번째|번 째|째)?\s*주(?![가-힣]*요일|말|일|간)")
@@ -279,8 +278,7 @@ def _nth_week(m, ctx):
 
 
 # relative offsets: "3일 후", "두 시간 뒤", "2주 안에", "한 달 전"
-_UNITS = {"초": "second", "분": "minute", "시간": "hour", "일": "day", "주": "week", "주일": "week", "개월": "month",
-          "달": "month", "년": "year", "해": "year"}
+_UNITS: dict[str, str] = load("ko", "units")
 
 
 _AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|전|앞)"
@@ -338,17 +336,12 @@ def _next_n(m, ctx):
 
 
 # parts of day (before clock rules so "오후 3시" is two pieces: pod + clock)
-_PODS = {"새벽": "dawn", "이른 아침": "earlymorning", "이른아침": "earlymorning", "아침": "morning",
-         "오전": "morning", "점심시간": "lunch", "점심 시간": "lunch", "점심": "lunch", "낮": "midday",
-         "한낮": "midday", "오후": "afternoon", "저녁": "evening", "밤": "night", "한밤중": "night", "야간": "night",
-         "퇴근 후": "evening", "업무 시간": "businesshours", "근무 시간": "businesshours"}
+_PODS: dict[str, str] = load("ko", "parts_of_day")
 
 
 @rule(r"(?<!좋은 )(?<!좋은)(?:이른\s?아침|점심\s?시간|업무 시간|근무 시간|한밤중|한낮|새벽|아침|오전|점심|오후|저녁|(?<![가-힣])낮|(?<![가-힣])밤(?!새)|야간)")
 def _pod(m, ctx):
-    key = m.group(0)
-    key = {"이른아침": "이른 아침", "점심 시간": "점심시간"}.get(key, key)
-    return [Piece("pod", m.start(), m.end(), _PODS[key])]
+    return [Piece("pod", m.start(), m.end(), _PODS[squash(m.group(0))])]
 
 
 _HOUR_RE = r"(\d{1,2}|열두|열한|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"
@@ -391,9 +384,7 @@ def _end_of_today(m, ctx):
 
 
 # connectors
-_CONNS = {"부터": "from-post", "에서": "from-post", "까지": "before-incl", "전까지": "before-excl",
-          "이전": "before-excl", "전에": "before-excl", "이후": "after-excl", "후에": "after-excl", "후로": "after-excl",
-          "이래": "since", "이래로": "since", "~": "to", "∼": "to", "〜": "to", "-": "to", "–": "to", "사이": "between-end"}
+_CONNS: dict[str, str] = load("ko", "connectors")
 
 
 @rule(r"부터|에서(?!는)|전까지|까지|이전|전에|이후|후에|후로|이래로|이래|~|∼|〜|(?<=\d)\s*[-–]\s*(?=\d)|사이")
@@ -468,17 +459,13 @@ def lex(text: str, ctx: Context) -> list[Piece]:
 
 
 # ------------------------------------------------------------------------------------- holidays
-_KO_HOLIDAYS = {"크리스마스이브": "christmas eve", "크리스마스": "christmas", "성탄절": "christmas", "신정": "new year",
-                "새해첫날": "new year", "삼일절": "삼일절", "어린이날": "어린이날", "어버이날": "어버이날", "현충일": "현충일",
-                "광복절": "광복절", "개천절": "개천절", "한글날": "한글날", "독립기념일": "independence day",
-                "핼러윈": "halloween", "할로윈": "halloween", "발렌타인데이": "valentine", "밸런타인데이": "valentine",
-                "만우절": "april fools", "부활절": "easter", "추수감사절": "thanksgiving"}
+_KO_HOLIDAYS: dict[str, str] = load("ko", "holidays")
 
 
 @rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?(크리스마스\s*이브|크리스마스|성탄절|신정|새해\s*첫\s*날|삼일절|어린이날|어버이날"
       r"|현충일|광복절|개천절|한글날|독립\s*기념일|핼러윈|할로윈|발렌타인\s*데이|밸런타인\s*데이|만우절|부활절|추수\s*감사절)")
 def _holiday(m, ctx):
-    name = _KO_HOLIDAYS[re.sub(r"\s+", "", m.group(2))]
+    name = _KO_HOLIDAYS[squash(m.group(2))]
     word = (m.group(1) or "").replace(" ", "")
     shift = {"다음": 1, "다가오는": 1, "오는": 1, "지난": -1}.get(word)
     year = _year_word(word, ctx) if word and shift is None and word != "이번" else None

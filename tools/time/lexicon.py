@@ -22,15 +22,15 @@ def load(lang: str, category: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
-def alternation(words: Iterable[str], *, flexible_space: bool = False) -> str:
-    """A regex alternation of ``words``, longest first (so "내일 모레" wins over "내일"); with
-    ``flexible_space`` each space matches any run of spaces or none ("이른 아침" / "이른아침")."""
+def alternation(words: Iterable[str], *, loose: bool = False) -> str:
+    """A regex alternation of ``words``, longest first (so "내일모레" wins over "내일"); with ``loose``
+    a space may stand between any two letters of a word, or none ("내일 모레", "새해 첫 날", "이른아침")."""
     parts = []
     for w in sorted(set(words), key=len, reverse=True):
-        esc = re.escape(w)
-        if flexible_space:
-            esc = esc.replace(r"\ ", r"\s*")
-        parts.append(esc)
+        if loose:
+            parts.append(r"\s?".join(re.escape(c) for c in w.replace(" ", "")))
+        else:
+            parts.append(re.escape(w))
     return "(?:" + "|".join(parts) + ")"
 
 
