@@ -12,7 +12,7 @@ from typing import Callable
 
 from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, add_months, month_span, nth_week,
                              resolve_date_ref, shift_date, valid_date, week_span, week_start, year_span)
-from tools.time.holiday import holiday_span
+from tools.time.holiday import holiday_break, holiday_country, holiday_span
 from tools.time.lexicon import alternation, load
 from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
                                 within_window)
@@ -733,7 +733,7 @@ _HOLIDAY_RE = "|".join(f"(?P<h{i}>{p})" for i, (p, _) in enumerate(_HOLIDAY_NAME
 
 
 @rule(rf"\b(?:(next|last|previous|following|this|coming|the coming|upcoming)\s+)?(?:{_HOLIDAY_RE})"
-      rf"(?:\s+(?:of\s+)?(?:(this|next|last)\s+year|(\d{{4}}))\b)?(?![\w'])")
+      rf"(?:\s+(?:of\s+)?(?:(this|next|last)\s+year|(\d{{4}}))\b)?(?:\s+(holidays|break))?(?![\w'])")
 def _holiday(m, ctx):
     name = next(key for i, (_, key) in enumerate(_HOLIDAY_NAMES) if m.group(f"h{i}"))
     mod = (m.group(1) or "").lower()
@@ -741,6 +741,8 @@ def _holiday(m, ctx):
     year = int(ynum) if ynum else (ctx.today.year + _shift(ymod) if ymod else None)
     shift = None if not mod else {"this": 0, "last": -1, "previous": -1}.get(mod, 1)
     span = holiday_span(name, ctx.today, year=year, shift=shift)
+    if span and m.group(len(_HOLIDAY_NAMES) + 4):  # "the Chuseok holidays": the days off around it
+        span = holiday_break(span.start, holiday_country(name) or ctx.country or "US")
     return _dp(m, DateRef(span=span)) if span else []
 
 

@@ -109,6 +109,11 @@ def holiday_date(key: str, year: int) -> date | None:
     return valid_date(year, rule["month"], rule["day"])
 
 
+def holiday_country(key: str) -> str | None:
+    """The country whose public holiday a named day is ("추석" -> "KR"); None for an observance."""
+    return load("", "holidays").get(key, {}).get("country")
+
+
 def holiday_span(key: str, today: date, *, year: int | None = None, shift: int | None = None) -> Span | None:
     """A named day as a one-day span: in ``year``; else shift 1 = the next one after today, -1 = the last
     one before today, 0 = this year's; None = this year's unless past, then next year's."""

@@ -12,7 +12,7 @@ from typing import Callable
 
 from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, month_span, nth_week,
                              resolve_date_ref, valid_date, week_span, week_start, year_span)
-from tools.time.holiday import holiday_span
+from tools.time.holiday import holiday_break, holiday_span, substitute_holiday
 from tools.time.lexicon import alternation, load, squash
 from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
                                 within_window)
@@ -462,8 +462,11 @@ def lex(text: str, ctx: Context) -> list[Piece]:
 _KO_HOLIDAYS: dict[str, str] = load("ko", "holidays")
 
 
-@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?(크리스마스\s*이브|크리스마스|성탄절|신정|새해\s*첫\s*날|삼일절|어린이날|어버이날"
-      r"|현충일|광복절|개천절|한글날|독립\s*기념일|핼러윈|할로윈|발렌타인\s*데이|밸런타인\s*데이|만우절|부활절|추수\s*감사절)")
+# a bare "설" is the holiday only as a word of its own ("설 연휴", "설에"), not in "설명", "설계"
+_KO_HOLIDAY_RE = alternation([k for k in _KO_HOLIDAYS if k != "설"], loose=True)[:-1] + r"|설(?![가-힣])|설(?=에\b|에\s))"
+
+
+@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?(?<![가-힣])({_KO_HOLIDAY_RE})(\s*연휴)?")
 def _holiday(m, ctx):
     name = _KO_HOLIDAYS[squash(m.group(2))]
     word = (m.group(1) or "").replace(" ", "")
@@ -472,6 +475,15 @@ def _holiday(m, ctx):
     if word == "이번":
         shift = 0
     span = holiday_span(name, ctx.today, year=year, shift=shift)
+    if span and m.group(3):  # "추석 연휴": the days off around it
+        span = holiday_break(span.start, "KR")
+    return _dp(m, DateRef(span=span)) if span else []
+
+
+@rule(r"(?<![가-힣])대체\s*(?:공휴일|휴일)")
+def _substitute_holiday(m, ctx):
+    """"대체공휴일": the next substitute holiday (KR unless the zone names another country)."""
+    span = substitute_holiday(ctx.today, ctx.country or "KR")
     return _dp(m, DateRef(span=span)) if span else []
 
 

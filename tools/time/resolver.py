@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
+from tools.time.holiday import country_of_zone
 from tools.time import en as time_en, ko as time_ko
 from tools.time.core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, is_coarse, interpret_group, interpret_or_none,
                              select_pieces, split_readings)
@@ -92,7 +93,7 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
     language = check_lang(lang, text)
-    ctx = Context(_local_now(now, zone), convention, past_since=language == "en")
+    ctx = Context(_local_now(now, zone), convention, past_since=language == "en", country=country_of_zone(tz))
     module = time_ko if language == "ko" else time_en
     pieces = select_pieces(module.lex(text, ctx))
     groups = group_pieces(text, pieces, module.GLUE, leading_conns=not module.POSTFIX)
