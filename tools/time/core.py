@@ -154,6 +154,7 @@ class Window:
     text_start: int = 0
     text_end: int = 0
     absolute: bool = False  # start/end computed from now by elapsed time (keep through DST)
+    zone: Any = None  # a tzinfo when the phrase named its own zone ("3pm PST"): the times are wall times there
 
 
 @dataclass
@@ -233,10 +234,30 @@ def resolve_date_ref(ref: DateRef, today: date) -> Span | None:
     return None
 
 
-def combine_dates(refs: list[DateRef], today: date) -> Span | None:
-    """Combine several date references of one phrase ("다음 주" + "화요일", "다음 달" + "4일")."""
+def year_by_weekday(month: int, day: int, weekday: int, today: date) -> date | None:
+    """"Jul 18, Fri": the 18 July nearest to today (the later one on a tie) that falls on a Friday."""
+    found = [d for y in range(today.year - 14, today.year + 15)
+             if (d := valid_date(y, month, day)) is not None and d.weekday() == weekday]
+    return min(found, key=lambda d: (abs((d - today).days), d < today)) if found else None
+
+
+def combine_dates(refs: list[DateRef], today: date, *, weekday_fixes_year: bool = False) -> Span | None:
+    """Combine several date references of one phrase ("다음 주" + "화요일", "다음 달" + "4일").
+
+    With ``weekday_fixes_year`` (product), a month/day with a weekday it does not fall on this time
+    ("Jul 18, Fri", "7월 18일 금요일") is the nearest year's where it does. [recognizers: the upcoming one.]"""
     if not refs:
         return None
+    md = [r for r in refs if r.span is None and r.month is not None and r.day is not None and r.year is None]
+    wd = [r for r in refs if r.span is None and r.weekday is not None and r.day is None and r.week_shift is None
+          and r.weekday_mode == "next"]
+    if weekday_fixes_year and len(md) == 1 and len(wd) == 1 and len(refs) == 2:
+        d = valid_date(today.year, md[0].month, md[0].day)  # type: ignore[arg-type]
+        upcoming = resolve_date_ref(md[0], today)
+        if upcoming is not None and upcoming.start.weekday() != wd[0].weekday:
+            fixed = year_by_weekday(md[0].month, md[0].day, wd[0].weekday, today)  # type: ignore[arg-type]
+            if fixed is not None and d is not None:
+                return Span(fixed, fixed + timedelta(days=1), "day")
     spans = [(r, resolve_date_ref(r, today)) for r in refs]
     spans = [(r, s) for r, s in spans if s is not None]
     if not spans:
@@ -289,6 +310,8 @@ def clock_hour(c: Clock, pod: str | None, *, default_rule: bool = True) -> tuple
         if pod == "night" and h < 5:
             return h, c.day_offset + 1
         return (h % 12) + 12, c.day_offset
+    if pod in ("morning", "morning:early", "morning:late") and h == 12:
+        return 12, c.day_offset  # "this morning at 12": noon, the end of the morning
     if pod in ("morning", "dawn", "earlymorning", "morning:early", "morning:late"):
         return h % 12, c.day_offset
     if pod in ("lunch", "midday"):
@@ -333,7 +356,7 @@ def resolve_part(
             s, e = _pod_window(w.start.date(), part.pod, ctx)
             return Window("interval", s, e, "hour")
         return w
-    span = combine_dates(part.dates, today or ctx.today) if part.dates else None
+    span = combine_dates(part.dates, today or ctx.today, weekday_fixes_year=ctx.convention == "product") if part.dates else None
     if (part.moment is not None and part.moment.grain == "day" and part.moment.start is not None and part.dates
             and all(r.weekday is not None and r.span is None and r.day is None for r in part.dates)):
         # "Monday two weeks from now": that weekday in the week of the moment

@@ -7,15 +7,15 @@ Numeric dates are read US style (month/day) unless the first number cannot be a 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
 from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, add_months, month_span, nth_week,
                              resolve_date_ref, shift_date, valid_date, week_span, week_start, year_span)
 from tools.time.holiday import holiday_break, holiday_country, holiday_span
 from tools.time.lexicon import alternation, load
-from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
-                                within_window)
+from tools.time.windows import (business_day_after, business_days_span, clip_to_today, last_day, next_n_window,
+                                offset_window, period_part, until_end, within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
 _NUMBERS = load("en", "numbers")
@@ -153,7 +153,7 @@ def _tonight(m, ctx):
 
 
 @rule(rf"\b(?:(this past|past|this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})"
-      rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
+      rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!h\d|h\b|\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
 def _weekday(m, ctx):
     wd = WEEKDAYS[m.group(2).lower().rstrip(".")]
     mod = (m.group(1) or "").lower()
@@ -206,7 +206,7 @@ def _weekend(m, ctx):
 _PART_WORD: dict[str, str] = _MODIFIERS["period_parts"]
 
 
-@rule(r"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
+@rule(r"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current|coming|upcoming|following)\s+)?(week|month|year)\b"
       r"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last|previous)\s+)?(week|month|year)\b")
 def _period_part_rule(m, ctx):
     part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
@@ -229,7 +229,7 @@ def _month_part(m, ctx):
     return _dp(m, DateRef(span=period_part(span, part), edge=(span, part)))
 
 
-@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(day|today|tomorrow|(?:this\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|\bend of day\b|\bEOD\b")
+@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(day|today|tomorrow|(?:this\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|\bend of day\b")
 def _end_of_day(m, ctx):
     word = (m.group(1) or "today").lower()
     if word in ("day", "today"):
@@ -255,6 +255,10 @@ def _month_day(m, ctx):
     if m.group(5):
         dd = valid_date(int(m.group(5)), mo, d)
         return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=dd.year)) if dd else []
+    if m.group(1):  # "Fri, Jul 18": the weekday may fix the year (tools.time.core.combine_dates)
+        wd = WEEKDAYS[m.group(1).lower().rstrip(".")]
+        return [Piece("date", m.start(1), m.end(1), DateRef(weekday=wd)),
+                Piece("date", m.start(2), m.end(), DateRef(month=mo, day=d))]
     return _dp(m, DateRef(month=mo, day=d))
 
 
@@ -347,7 +351,7 @@ def _dom(m, ctx):
 
 
 # ------------------------------------------------------------------------------------- offsets
-@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})(?:\s+|(?<=\d))({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
+@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})(?:\s+and\s+a\s+half)?(?:\s+|(?<=\d))({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
       rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
 def _offset(m, ctx):
     num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -360,9 +364,39 @@ def _offset(m, ctx):
         return _next_n_pieces(m, ctx, n, unit_name(unit), False)  # "in the next two days": the span
     tail = (m.group(5) or "").lower()
     sign = -1 if tail in ("ago", "before today", "earlier") else 1
-    if ctx.convention == "recognizers" and m.group(0).lower().startswith("within"):
+    within = m.group(0).lower().startswith("within")
+    if within and (ctx.convention == "recognizers" or unit_name(unit) in ("second", "minute", "hour")):
+        # "within 2 hours": the span from now (product: for clock units; a day-unit deadline stays a day)
         return [Piece("moment", m.start(), m.end(), within_window(ctx, n, unit_name(unit)))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, unit_name(unit), sign))]
+
+
+@rule(rf"\b(?:(in|within|after)\s+)?({NUM_RE})\s*(?:hours?|hrs?|h)\s*,?\s*(?:and\s+)?(\d{{1,2}}|{WORDNUM_RE})\s*(?:minutes?|mins?|m)\b"
+      rf"(?:\s+(from\s+now|later|ago))?")
+def _clock_offset(m, ctx):
+    """"in 1 hour and 30 minutes", "within 2 hours 15 minutes", "1 hour 30 minutes ago": now plus both."""
+    if not (m.group(1) or m.group(4)):
+        return []
+    h, mi = en_number(m.group(2)), en_number(m.group(3))
+    if h is None or mi is None or mi >= 60:
+        return []
+    minutes = h * 60 + mi
+    if (m.group(1) or "").lower() == "within":
+        return [Piece("moment", m.start(), m.end(), within_window(ctx, minutes, "minute"))]
+    sign = -1 if (m.group(4) or "").lower() == "ago" else 1
+    return [Piece("moment", m.start(), m.end(), offset_window(ctx, minutes, "minute", sign))]
+
+
+@rule(rf"\b(in|within|after)\s+({NUM_RE})\s+(?:business|working|work)\s+days?\b")
+def _in_business_days(m, ctx):
+    """"in 3 business days": the third working day from today (skipping the zone's public holidays);
+    "within 3 business days": the span up to it."""
+    n = en_number(m.group(2))
+    if n is None or n < 1 or n != int(n):
+        return []
+    if m.group(1).lower() == "within":
+        return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), 1, ctx.country)))
+    return _dp(m, DateRef(span=business_day_after(ctx.today, int(n), 1, ctx.country)))
 
 
 _UNIT_ATOM = rf"({NUM_RE})\s+(years?|yrs?|months?|weeks?|wks?|days?)"
@@ -479,6 +513,22 @@ def _clock_from(m: re.Match[str], base: int = 0) -> Clock | None:
 def _clock(m, ctx):
     c = _clock_from(m, 0)
     return [Piece("clock", m.start(), m.end(), c)] if c else []
+
+
+@rule(r"(?<![\w:.])(?:at\s+|@\s*)?([01]?\d|2[0-4])h([0-5]\d)(?![\w:])(?!\s*(?:m|min|mins|minutes)\b)")
+def _clock_h(m, ctx):
+    """"15h30", "8h00": the French / European 24-hour notation."""
+    return [Piece("clock", m.start(), m.end(), Clock(int(m.group(1)), int(m.group(2)), 0, None, explicit_24h=True))]
+
+
+@rule(r"(?:(?<=\btonight )|(?<=\btonite )|(?<=\btoday )|(?<=\btomorrow )|(?<=\bat )|(?<=\bby )|(?<=@))\s*(\d{3,4})(?![\d:/.%,]|\s*(?:{0})\b|\s*(?:people|percent|dollars|units|am|pm|a\.m|p\.m)\b)".replace("{0}", UNIT_RE))
+def _clock_digits(m, ctx):
+    """"tonight 815", "at 1530": three or four digits as hours and minutes."""
+    digits = m.group(1)
+    h, mi = int(digits[:-2]), int(digits[-2:])
+    if h > 24 or mi > 59:
+        return []
+    return [Piece("clock", m.start(1), m.end(), Clock(h, mi, 0, None, explicit_24h=len(digits) == 4 and h != 0 and h >= 13 or digits.startswith("0")))]
 
 
 @rule(rf"(?<![\d:/.])(\d{{3,4}})\s*{_MER}")
@@ -652,10 +702,12 @@ def _week_of(m, ctx):
 _NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
 
 
-@rule(rf"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(week|{WEEKDAY_RE})\s+(?:of|in)\s+(?:(this|next|last)\s+(month|year)|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?|(\d{{4}}))")
+@rule(rf"\b(?:the\s+)?((?:(?:second|2nd|third|3rd)[\s-]+(?:to[\s-]+)?)?last|first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|penultimate)\s+(week|{WEEKDAY_RE})\s+(?:of|in)\s+(?:(this|next|last)\s+(month|year)|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?|(\d{{4}}))")
 def _nth_in(m, ctx):
-    nth = m.group(1).lower()
-    n = None if nth == "last" else _NTH[nth]
+    nth = re.sub(r"[\s-]+", " ", m.group(1).lower())
+    back = 1 if nth == "penultimate" else 2 if nth.endswith("last") and nth.split()[0] in ("third", "3rd") else \
+        1 if nth.endswith("last") and nth != "last" else 0
+    n = None if nth.endswith("last") or nth == "penultimate" else _NTH[nth]
     if m.group(3):
         shift = _shift(m.group(3))
         span = month_span(ctx, shift) if m.group(4).lower() == "month" else year_span(ctx.today.year + shift)
@@ -667,11 +719,11 @@ def _nth_in(m, ctx):
     first, last = span.start, span.end - timedelta(days=1)
     unit = m.group(2).lower()
     if unit == "week":
-        s = nth_week(first, last, n)
+        s = nth_week(first, last, n) - timedelta(weeks=back)
         return _dp(m, DateRef(span=Span(s, s + timedelta(days=7), "week")))
     wd = WEEKDAYS[unit.rstrip(".")]
     if n is None:
-        d = last - timedelta(days=(last.weekday() - wd) % 7)
+        d = last - timedelta(days=(last.weekday() - wd) % 7 + 7 * back)
     else:
         d = first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
     if d >= span.end:
@@ -694,7 +746,7 @@ RULES_BY_NAME = {"weekday": next(p for p, h in RULES if h is _weekday)}
 POSTFIX = False
 
 
-@rule(r"\b(?:(this|next|last|the)\s+|(?:the\s+)?(current|coming|following|upcoming|previous|past)\s+)quarter\b|\b(?:q([1-4])|([1-4])(?:st|nd|rd|th)\s+quarter)(?:\s+(?:of\s+)?(\d{4}))?\b|\b(\d{4})[\s-]*(q[1-4]|h[12])\b|\b(h[12])\s+(\d{4})\b")
+@rule(r"\b(?:(this|next|last|the)\s+|(?:the\s+)?(current|coming|following|upcoming|previous|past)\s+)quarter\b|\b(?:q([1-4])|([1-4])(?:st|nd|rd|th)\s+(?:quarter|qtr\.?|qr\.?))(?:\s+(?:of\s+)?(?:fy\s?)?(\d{4}))?(?!\w)|\b(\d{4})[\s-]*(q[1-4]|h[12])\b|\b(h[12])\s+(\d{4})\b")
 def _quarter(m, ctx):
     def qspan(y: int, q: int, months: int = 3) -> Span:
         s0 = date(y, (q - 1) * months + 1, 1)
@@ -714,6 +766,23 @@ def _quarter(m, ctx):
     if code[0] == "q":
         return _dp(m, DateRef(span=qspan(y, int(code[1]))))
     return _dp(m, DateRef(span=qspan(y, int(code[1]), 6)))
+
+
+_ZONES: dict[str, str] = load("", "zones")
+_ZONE_LONG = [k for k in _ZONES if " " in k]
+
+
+@rule(r"(?<![\w+-])(?:(?-i:" + "|".join(k.upper() for k in _ZONES if " " not in k) + r")|" + alternation(_ZONE_LONG)
+      + r")(?![\w+-])|\b(?:UTC|GMT)\s*([+-−])\s*(\d{1,2})(?::?([0-5]\d))?(?!\d)|(?<!\w)\((?:UTC|GMT)\s*([+-])\s*(\d{1,2})\)")
+def _zone(m, ctx):
+    """An explicit zone next to a time: "8h00 PST", "3pm KST", "10am UTC+9", "9am Eastern Time"."""
+    sign, hours, minutes = (m.group(1) or m.group(4)), (m.group(2) or m.group(5)), m.group(3)
+    if hours is not None:
+        off = int(hours) * 60 + int(minutes or 0)
+        if off > 14 * 60:
+            return []
+        return [Piece("zone", m.start(), m.end(), timezone(timedelta(minutes=-off if sign in "-−" else off)))]
+    return [Piece("zone", m.start(), m.end(), _ZONES[m.group(0).lower()])]
 
 
 GLUE = re.compile(r"(?:[\s,@()]|\b(?:on|at|in|of|the|for|around|about|this)\b)*", re.IGNORECASE)
@@ -891,7 +960,7 @@ def _same_period(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"\b(?:(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?|an?\s+fortnight\s+(later|ago|from\s+now))|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
+@rule(r"\b(?:an?\s+fortnight\s+(later|ago|from\s+now)|(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?)|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
 def _fortnight(m, ctx):
     if m.group(2):
         shift = {"the": 0, "this": 0, "next": 1, "coming": 1}.get(m.group(2).lower(), -1)
@@ -1232,6 +1301,22 @@ def _first_n_of(m, ctx):
     return _dp(m, DateRef(span=Span(s0, e0, "day" if unit != "month" else "month")))
 
 
+@rule(rf"\b(?:the\s+)?(last|final|first)\s+day\s+(?:of|in)\s+{_FRAME_RE}")
+def _edge_day_of(m, ctx):
+    """"the last day of December", "the first day of next month", "the last day of the year"."""
+    frame = _frame(m, 2, ctx)
+    if frame is None:
+        return []
+    return _dp(m, DateRef(span=period_part(frame, "첫날" if m.group(1).lower() == "first" else "말일")))
+
+
+@rule(r"\b(?:the\s+)?(last|first)\s+day\s+of\s+(?:the\s+)?(this|next|last|coming|previous)?\s*week\b")
+def _edge_day_of_week(m, ctx):
+    """"the last day of next week" (its Sunday), "the first day of the week" (Monday)."""
+    base = week_span(ctx, _shift(m.group(2)))
+    return _dp(m, DateRef(span=period_part(base, "첫날" if m.group(1).lower() == "first" else "말일")))
+
+
 @rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+(month|week)\s+(?:of|in)\s+{_FRAME_RE}")
 def _nth_unit_of(m, ctx):
     """"the third month of 2021", "the 9th month of next year", "the second week of March"."""
@@ -1257,14 +1342,21 @@ def _to_date_conn(m, ctx):
     return [Piece("conn", m.start(), m.end(1), "until"), Piece("date", m.end(1) + 1, m.end(), _day(ctx, 0))]
 
 
-@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?(eoy|eom|eow)\b|\b(otd)\b")
+@rule(r"\b(?:(at|by|before|until|till)\s+)?(?:the\s+)?(eoy|eom|eow|eod|cob|eob)\b|\b(otd)\b")
 def _abbrev_period(m, ctx):
-    """EOY/EOM/EOW: the end of this year / month / week (as "end of the year"); OTD: on this day."""
-    if m.group(2):
+    """EOD/COB, EOW, EOM, EOY: a deadline at the end of this day / week / month / year, from now
+    ("by EOM" said on the 26th = now .. the 1st); OTD: on this day."""
+    if m.group(3):
         return _dp(m, _day(ctx, 0))
-    word = m.group(1).lower()
-    base = year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)
-    return _dp(m, DateRef(span=period_part(base, "말")))
+    word = m.group(2).lower()
+    if word in ("eod", "cob", "eob"):
+        end = ctx.today + timedelta(days=1)
+    else:
+        end = (year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)).end
+    if ctx.convention == "recognizers" and word != "eod":
+        base = year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)
+        return _dp(m, DateRef(span=period_part(base, "말")))
+    return [Piece("moment", m.start(), m.end(), until_end(ctx, end))]
 
 
 @rule(r"(?<![\d-])\b(?:(from|between)\s+)?([01]\d|2[0-3])([0-5]\d)\s*[-–]\s*([01]\d|2[0-3])([0-5]\d)\b(?!\s*(?:hrs|hours|h)\b|-\d)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, month_span, nth_week,
@@ -174,10 +174,11 @@ def _weekend(m, ctx):
     return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
 
 
-@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말))?|이달(?:\s*(초반|초|중순|중반|후반|말))?|(?<![가-힣])(월초|월말|월중)")
+@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|이달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|(?<![가-힣])(월초|월말일|월말|월중|말일)")
 def _month_rel(m, ctx):
     if m.group(4):
-        return _dp(m, DateRef(span=period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
+        return _dp(m, DateRef(span=period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순", "월말일": "말일",
+                                                                     "말일": "말일"}[m.group(4)])))
     word = m.group(1) or "이"
     part = m.group(2) or m.group(3)
     span = month_span(ctx, SHIFT_WORDS[word])
@@ -188,7 +189,7 @@ def _month_rel(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}})\s*월(?:\s*(\d{{1,2}})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말))?")
+@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}})\s*월(?:\s*(\d{{1,2}})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?")
 def _month_day(m, ctx):
     y = _year_word(m.group(1), ctx)
     mo = int(m.group(2))
@@ -281,10 +282,11 @@ def _nth_week(m, ctx):
 _UNITS: dict[str, str] = load("ko", "units")
 
 
-_AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|전|앞)"
+_AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|내(?![가-힣])|전|앞)"
+_SINO_TENS_RE = r"(?:[이삼사오육]?십[일이삼사오육칠팔구]?)"  # "삼십 분": Sino numbers with 십 only (not "이분")
 
 
-@rule(rf"({KNUM_RE}|일(?=\s*주일))\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
+@rule(rf"({KNUM_RE}|일(?=\s*주일)|{_SINO_TENS_RE}(?=\s*분))\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
 def _offset(m, ctx):
     n = ko_number(m.group(1))
     if n is None or (m.group(2) == "해" and m.group(1) in ("이", "삼")):
@@ -292,8 +294,12 @@ def _offset(m, ctx):
     if m.group(3):
         n += 0.5
     sign = -1 if m.group(4) in ("전", "앞") else 1
-    if ctx.convention == "recognizers" and m.group(4).startswith(("이내", "내에")):
-        return [Piece("moment", m.start(), m.end(), within_window(ctx, n, _UNITS[m.group(2)]))]
+    unit = _UNITS[m.group(2)]
+    within = m.group(4).startswith(("이내", "내", "안에"))
+    if within and (ctx.convention == "recognizers" and m.group(4).startswith(("이내", "내에"))
+                   or ctx.convention == "product" and unit in ("second", "minute", "hour")):
+        # "한 시간 안에", "두 시간 반 내": the span from now (product: clock units; "3일 안에" stays a day)
+        return [Piece("moment", m.start(), m.end(), within_window(ctx, n, unit))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, _UNITS[m.group(2)], sign))]
 
 
@@ -544,3 +550,21 @@ def _bare_hour_before_range(m, ctx):
     """"오후 5에서 6시까지": the left end of an hour range may leave out 시."""
     h = int(m.group(1))
     return [Piece("clock", m.start(), m.end(), Clock(h))] if 0 <= h <= 24 else []
+
+
+_KO_ZONES: dict[str, str] = load("ko", "zones")
+
+
+@rule(rf"(?:{alternation(_KO_ZONES, loose=True)}|(?-i:KST|UTC|GMT|PST|EST|CET|JST))(?:\s*기준(?:으로)?)?"
+      r"|(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?([0-5]\d))?(?:\s*기준(?:으로)?)?")
+def _zone(m, ctx):
+    """"한국 시간 기준 오후 3시", "미국 동부 시간 오전 9시", "UTC+9 기준": the phrase is read in that zone."""
+    if m.group(2):
+        off = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if off > 14 * 60:
+            return []
+        return [Piece("zone", m.start(), m.end(), timezone(timedelta(minutes=-off if m.group(1) == "-" else off)))]
+    word = re.sub(r"\s*기준(?:으로)?$", "", m.group(0))
+    key = squash(word)
+    zone = _KO_ZONES.get(key) or load("", "zones").get(key.lower())
+    return [Piece("zone", m.start(), m.end(), zone)] if zone else []

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,15 +80,22 @@ def _local_now(now: datetime, zone: ZoneInfo) -> datetime:
     return now.astimezone(zone).replace(tzinfo=None)
 
 
-def _aware(naive: datetime, zone: ZoneInfo) -> datetime:
+def _aware(naive: datetime, zone: tzinfo) -> datetime:
     """Attach the zone; a wall time that does not exist (spring-forward gap) moves forward by the gap."""
     dt = naive.replace(tzinfo=zone)
     return dt.astimezone(timezone.utc).astimezone(zone)
 
 
 # ------------------------------------------------------------------------------------------- core
+def _zone_value(value: object) -> tzinfo:
+    """A zone piece's value (an IANA name or a fixed offset) as a tzinfo."""
+    return ZoneInfo(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
 def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Convention) -> tuple[
         list[tuple[Window, list]], Context, ZoneInfo]:
+    """Each phrase's window in local wall-clock time. A phrase naming its own zone ("8h00 PST") is read
+    again in that zone; its window then carries ``w.zone`` and is converted to ``tz`` by _to_expression."""
     zone = zone_of(tz)
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
@@ -107,18 +114,45 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
         else:
             while g and g[-1].kind == "conn" and g[-1].end > g[-1].start and not str(g[-1].value).endswith("-post"):
                 g = g[:-1]
+        zones = [p for p in g if p.kind == "zone"]
+        g = [p for p in g if p.kind != "zone"]
+        if (not module.POSTFIX and len(g) > 1 and g[0].kind == "conn" and g[0].value == "to"
+                and text[g[0].start:g[0].end].lower() in ("through", "thru") and all(p.kind in ("date", "conn") for p in g)):
+            g = [replace(g[0], value="until"), *g[1:]]  # "through 2014", "to Friday": up to and including
         if not g:
             continue
-        w = interpret_or_none(g, ctx)
+        if zones and convention == "product":
+            w = _in_zone(text, g, _zone_value(zones[0].value), now if now.tzinfo else now.replace(tzinfo=zone), ctx, module)
+        else:
+            w = interpret_or_none(g, ctx)
         if w is not None:
             out.append((w, g))
     return out, ctx, zone
+
+
+def _in_zone(text: str, g: list, other: tzinfo, now: datetime, ctx: Context, module) -> Window | None:
+    """Read one phrase again with "now" in the zone it names; the window remembers that zone."""
+    zctx = replace(ctx, now=now.astimezone(other).replace(tzinfo=None))
+    start, end = g[0].start, g[-1].end
+    sub = text[start:end]
+    pieces = [replace(p, start=p.start + start, end=p.end + start) for p in select_pieces(module.lex(sub, zctx))
+              if p.kind != "zone"]
+    if not pieces:
+        return None
+    w = interpret_or_none(pieces, zctx)
+    if w is None:
+        return None
+    w.zone = other
+    w.absolute = False
+    return w
 
 
 def _to_expression(text: str, w: Window, ctx: Context, zone: ZoneInfo, now: datetime) -> TimeExpression:
     def conv(dt: datetime | None) -> datetime | None:
         if dt is None:
             return None
+        if w.zone is not None:
+            return _aware(dt, w.zone).astimezone(zone)  # type: ignore[arg-type]
         if w.absolute:
             base = now if now.tzinfo else now.replace(tzinfo=zone)
             return (base.astimezone(timezone.utc) + (dt - ctx.now)).astimezone(zone)

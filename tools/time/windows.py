@@ -15,6 +15,10 @@ from tools.time.holiday import is_working_day
 def period_part(base: Span, part: str) -> Span:
     """초/중순/말/후반 (beginning / middle / end) of a week, month or year (see ``tools.time.core``)."""
     s, e = base.start, base.end
+    if part == "말일":
+        return last_day(base)
+    if part == "첫날":
+        return Span(s, s + timedelta(days=1), "day")
     if base.grain == "week":
         cut = {"초": (0, 3), "초반": (0, 3), "중순": (1, 4), "중반": (1, 4), "말": (3, 7), "후반": (3, 7)}[part]
         return Span(s + timedelta(days=cut[0]), s + timedelta(days=cut[1]), "day")
@@ -35,6 +39,12 @@ def last_day(base: Span) -> Span:
     """The last day of a period ("the last day of December", "12월 말일")."""
     d = base.end - timedelta(days=1)
     return Span(d, base.end, "day")
+
+
+def until_end(ctx: Context, end: date) -> Window:
+    """From now to the end of a period ("by EOD", "by EOW", "by EOM"): the deadline window starts now."""
+    now = ctx.now.replace(second=0, microsecond=0)
+    return Window("interval", now, datetime.combine(end, datetime.min.time()), "day")
 
 
 def offset_window(ctx: Context, n: float, unit: str, sign: int) -> Window:
