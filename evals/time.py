@@ -226,3 +226,35 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ------------------------------------------------------------------------------------- meeting phrases
+MEETING_FILE = Path(__file__).with_name("time_meeting_phrases.jsonl")
+MEETING_NOW = "2026-11-26T10:00:00+09:00"  # a Thursday
+MEETING_ZONE = "Asia/Seoul"
+
+
+def run_meeting_phrases(path: Path | str | None = None) -> dict[str, Any]:
+    """Accuracy on phrases people say in meetings (written for this project, ko + en, one family each:
+    clock, offset, zone, period, spacing, weekday_year, holiday, meeting), product convention, said on
+    Thu 2026-11-26 10:00 in Seoul. A phrase is right when ``resolve`` gives exactly its kind and window."""
+    from tools.time import resolve
+
+    now = datetime.fromisoformat(MEETING_NOW)
+    total: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    failures: list[dict] = []
+    for line in Path(path or MEETING_FILE).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        e = resolve(case["text"], now, MEETING_ZONE, case["lang"])
+        got = (e.kind, e.start.strftime("%Y-%m-%dT%H:%M") if e and e.start else None,
+               e.end.strftime("%Y-%m-%dT%H:%M") if e and e.end else None) if e else None
+        ok = got == (case["kind"], case["start"], case["end"])
+        for key in (f"family.{case['family']}", f"lang.{case['lang']}", "all"):
+            total[key] += 1
+            right[key] += ok
+        if not ok:
+            failures.append({"text": case["text"], "expected": [case["kind"], case["start"], case["end"]], "got": got})
+    return {"accuracy": {k: right[k] / total[k] for k in sorted(total)}, "counts": dict(total), "failures": failures}
