@@ -1,0 +1,120 @@
+"""One table per family of time expressions added for issue 15, both languages where the family exists.
+Said on Wednesday 2026-03-11 14:00 in Seoul unless a row names another zone (this week = Mar 9..15)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tools.time import resolve
+
+NOW = datetime(2026, 3, 11, 14, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+def _check(phrase, kind, start, end, zone="Asia/Seoul"):
+    e = resolve(phrase, NOW, zone)
+    assert e is not None, phrase
+    fmt = "%Y-%m-%d %H:%M"
+    got = (e.kind, e.start.strftime(fmt) if e.start else None, e.end.strftime(fmt) if e.end else None)
+    assert got == (kind, start, end), phrase
+
+
+CLOCKS = [
+    ("at 9h45", "instant", "2026-03-11 09:45", "2026-03-11 09:46"),
+    ("friday 17h00", "instant", "2026-03-13 17:00", "2026-03-13 18:00"),
+    ("tonight 930", "instant", "2026-03-11 21:30", "2026-03-11 21:31"),
+    ("tomorrow at 0830", "instant", "2026-03-12 08:30", "2026-03-12 08:31"),
+    ("at 1:30-3 p.m.", "interval", "2026-03-11 13:30", "2026-03-11 15:00"),
+    ("tomorrow morning at 12", "instant", "2026-03-12 12:00", "2026-03-12 13:00"),
+    ("내일 오전 8시 45분", "instant", "2026-03-12 08:45", "2026-03-12 08:46"),
+]
+
+OFFSETS = [
+    ("in 3 and a half hours", "instant", "2026-03-11 17:30", "2026-03-11 17:31"),
+    ("in 2 hours and 15 minutes", "instant", "2026-03-11 16:15", "2026-03-11 16:16"),
+    ("within 45 minutes", "interval", "2026-03-11 14:00", "2026-03-11 14:45"),
+    ("a fortnight ago", "instant", "2026-02-25 00:00", "2026-02-26 00:00"),
+    ("두시간내", "interval", "2026-03-11 14:00", "2026-03-11 16:00"),
+    ("세 시간 반 안에", "interval", "2026-03-11 14:00", "2026-03-11 17:30"),
+    ("사십분 내로", "interval", "2026-03-11 14:00", "2026-03-11 14:40"),
+    ("몇 분 안에", "interval", "2026-03-11 14:00", "2026-03-11 14:03"),
+    ("이틀 안에", "instant", "2026-03-13 00:00", "2026-03-14 00:00"),  # a day-unit deadline stays a day
+]
+
+ZONES = [
+    ("friday 10am PST", "instant", "2026-03-14 02:00", "2026-03-14 03:00"),  # PDT (-7) from Mar 8
+    ("2pm ET", "instant", "2026-03-12 03:00", "2026-03-12 04:00"),  # EDT: 14:00 Mar 11 in New York
+    ("tomorrow 9am UTC", "instant", "2026-03-12 18:00", "2026-03-12 19:00"),
+    ("at 11am GMT+1", "instant", "2026-03-11 19:00", "2026-03-11 20:00"),
+    ("런던 시간 오후 2시", "instant", "2026-03-11 23:00", "2026-03-12 00:00"),
+    ("도쿄 시간 내일 오전 10시", "instant", "2026-03-12 10:00", "2026-03-12 11:00"),
+]
+
+PERIODS = [
+    ("the end of the coming month", "interval", "2026-04-16 00:00", "2026-05-01 00:00"),
+    ("the third last week of May 2026", "instant", "2026-05-11 00:00", "2026-05-18 00:00"),
+    ("the penultimate week of June 2026", "instant", "2026-06-15 00:00", "2026-06-22 00:00"),
+    ("1st qtr 2027", "interval", "2027-01-01 00:00", "2027-04-01 00:00"),
+    ("by COB", "interval", "2026-03-11 14:00", "2026-03-12 00:00"),
+    ("before EOY", "interval", "2026-03-11 14:00", "2027-01-01 00:00"),
+    ("the last day of February", "instant", "2027-02-28 00:00", "2027-03-01 00:00"),
+    ("the first day of the year", "instant", "2026-01-01 00:00", "2026-01-02 00:00"),
+    ("through 2019", "open-before", None, "2020-01-01 00:00"),
+    ("4월 말일", "instant", "2026-04-30 00:00", "2026-05-01 00:00"),
+    ("다음 달 말일까지", "open-before", None, "2026-05-01 00:00"),
+    ("이달 첫날", "instant", "2026-03-01 00:00", "2026-03-02 00:00"),
+]
+
+SPACING = [
+    ("다음주월요일오전10시", "instant", "2026-03-16 10:00", "2026-03-16 11:00"),
+    ("모레저녁", "interval", "2026-03-13 18:00", "2026-03-13 21:00"),
+    ("이번주말", "interval", "2026-03-14 00:00", "2026-03-16 00:00"),
+    ("3월20일오후2시", "instant", "2026-03-20 14:00", "2026-03-20 15:00"),
+    ("다음달15일까지", "open-before", None, "2026-04-16 00:00"),
+    ("내일모레오후네시", "instant", "2026-03-13 16:00", "2026-03-13 17:00"),
+]
+
+WEEKDAY_YEAR = [
+    ("Aug 1, Sat", "instant", "2026-08-01 00:00", "2026-08-02 00:00"),  # this year's already is a Saturday
+    ("Thu, Jan 4", "instant", "2024-01-04 00:00", "2024-01-05 00:00"),
+    ("Sunday, June 5", "instant", "2022-06-05 00:00", "2022-06-06 00:00"),
+    ("1월 4일 목요일", "instant", "2024-01-04 00:00", "2024-01-05 00:00"),
+    ("6월 5일 일요일", "instant", "2022-06-05 00:00", "2022-06-06 00:00"),
+]
+
+
+@pytest.mark.parametrize("phrase, kind, start, end", CLOCKS)
+def test_clock_forms(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+@pytest.mark.parametrize("phrase, kind, start, end", OFFSETS)
+def test_offsets_from_now(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+@pytest.mark.parametrize("phrase, kind, start, end", ZONES)
+def test_explicit_zones_are_converted_to_the_meeting_zone(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+@pytest.mark.parametrize("phrase, kind, start, end", PERIODS)
+def test_periods(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+@pytest.mark.parametrize("phrase, kind, start, end", SPACING)
+def test_spacing_free_korean(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+@pytest.mark.parametrize("phrase, kind, start, end", WEEKDAY_YEAR)
+def test_weekday_fixes_the_year(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+def test_thursday_8h00_is_a_time_not_a_date():
+    e = resolve("Thursday 8h00 PST", NOW, "America/Los_Angeles")
+    assert e is not None and (e.start.weekday(), e.start.hour, e.start.minute) == (3, 8, 0)
