@@ -62,6 +62,9 @@ def ko_number(s: str) -> float | None:
 # ------------------------------------------------------------------------------------------- helpers
 WEEKDAYS: dict[str, int] = load("ko", "weekdays")
 Handler = Callable[[re.Match[str], Context], list[Piece]]
+# Where a word may start: after a non-letter, or right after a particle or ending when the text has no
+# spaces ("파티는연말에", "우리는주초에", "이것은다음주").
+_WORD_START = r"(?:(?<![가-힣])|(?<=[은는이가을를에도의고서로와과들요죠게]))"
 
 
 def _day(ctx: Context, offset: int) -> DateRef:
@@ -150,7 +153,7 @@ def _weekday(m, ctx):
     return _dp(m, ref)
 
 
-@rule(r"(?<![가-힣])(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일|간|\s*동안)")
+@rule(_WORD_START + r"(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일(?!정)|간|\s*동안)")
 def _week_rel(m, ctx):
     shift = SHIFT_WORDS[m.group(1)]
     span = week_span(ctx, shift)
@@ -163,18 +166,18 @@ def _week_rel(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"(?<![가-힣])주\s*(초반|초|중반|후반)")
+@rule(_WORD_START + r"주\s*(초반|초|중반|후반)")
 def _this_week_part(m, ctx):
     return _dp(m, DateRef(span=period_part(week_span(ctx, 0), m.group(1))))
 
 
-@rule(r"(?<![가-힣])(?<!좋은 )주말")
+@rule(_WORD_START + r"(?<!좋은 )(?<!좋은)주말")
 def _weekend(m, ctx):
     s = week_start(ctx.today) + timedelta(days=5)
     return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
 
 
-@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|이달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|(?<![가-힣])(월초|월말일|월말|월중|말일)")
+@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|이달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|" + _WORD_START + r"(월초|월말일|월말|월중|말일)")
 def _month_rel(m, ctx):
     if m.group(4):
         return _dp(m, DateRef(span=period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순", "월말일": "말일",
@@ -215,7 +218,7 @@ def _decade(m, ctx):
     return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
 
 
-@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
+@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|" + _WORD_START + r"(연초|연말|연중)")
 def _year_rule(m, ctx):
     if m.group(5):
         span = period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
@@ -345,7 +348,12 @@ def _next_n(m, ctx):
 _PODS: dict[str, str] = load("ko", "parts_of_day")
 
 
-@rule(r"(?<!좋은 )(?<!좋은)(?:이른\s?아침|점심\s?시간|업무 시간|근무 시간|한밤중|한낮|새벽|아침|오전|점심|오후|저녁|(?<![가-힣])낮|(?<![가-힣])밤(?!새)|야간)")
+# 낮/밤 are parts of day only as words of their own, or right after a day ("오늘밤", "금요일밤", "내일낮")
+_AFTER_DAY = r"(?:(?<![가-힣])|(?<=오늘|내일|모레|어제|글피|요일|그날)|(?<=다음날))"
+
+
+@rule(r"(?<!좋은 )(?<!좋은)(?:" + alternation([k for k in _PODS if k not in ("낮", "밤")], loose=True)
+      + rf"|{_AFTER_DAY}낮|{_AFTER_DAY}밤(?!새))")
 def _pod(m, ctx):
     return [Piece("pod", m.start(), m.end(), _PODS[squash(m.group(0))])]
 
@@ -469,10 +477,11 @@ _KO_HOLIDAYS: dict[str, str] = load("ko", "holidays")
 
 
 # a bare "설" is the holiday only as a word of its own ("설 연휴", "설에"), not in "설명", "설계"
-_KO_HOLIDAY_RE = alternation([k for k in _KO_HOLIDAYS if k != "설"], loose=True)[:-1] + r"|설(?![가-힣])|설(?=에\b|에\s))"
+_KO_HOLIDAY_RE = (alternation([k for k in _KO_HOLIDAYS if k != "설"], loose=True)[:-1]
+                  + r"|(?<![가-힣])설(?![가-힣])|(?<![가-힣])설(?=에\b|에\s))")
 
 
-@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?(?<![가-힣])({_KO_HOLIDAY_RE})(\s*연휴)?")
+@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?({_KO_HOLIDAY_RE})(\s*연휴)?")
 def _holiday(m, ctx):
     name = _KO_HOLIDAYS[squash(m.group(2))]
     word = (m.group(1) or "").replace(" ", "")
