@@ -31,6 +31,19 @@ marked below, for the Recognizers-Text eval):
 * "까지"/"by"/"until" X (open-before, inclusive): end = end of X for a date, X itself for a clock time.
   "before/이전/전" X: end = start of X. "after/이후" X: start = end of X for a date, X for a clock time.
   "since/부터/이래" X: start = start of X.
+* "within N minutes/hours" / "N시간 안에·내·이내" = the span [now, now + N); with days or longer it stays
+  the day N days ahead (a deadline). [recognizers: the span for every unit, as before.]
+* "by EOD/COB", "by EOW", "by EOM", "by EOY" = from now to the end of that day / week / month / year.
+  [recognizers: EOW/EOM/EOY are the late part of the period, as their specs write it.]
+* A phrase naming a zone ("Thursday 8h00 PST", "3pm KST", "10am UTC+9", "미국 동부 시간 오전 9시") is read
+  with "now" in that zone (a region's zone: PST in July is Pacific daylight time) and converted to the
+  meeting's zone. [recognizers: the zone is ignored.]
+* A month/day with a weekday it does not fall on this time ("Jul 18, Fri", "7월 18일 금요일") is the
+  nearest year's in which it does. [recognizers: the upcoming month/day.]
+* "the last day of X" / "X 말일", "the first day of X" / "X 첫날" = that one day; "through X" (no left
+  side) = until the end of X, inclusive. "the second last week of X" = the week before X's last one.
+* Named holidays come from the ``holidays`` package (tools.time.holiday); "N business days" / "영업일"
+  skip weekends and the public holidays of the zone's country.
 * Late/early parts of a period: "end of the month/월말" = 16th..end of month, "end of the year/연말" =
   July..December, "later this week/이번 주 후반" = Thursday..Sunday, beginnings symmetric.
   (``due_date`` narrows deadlines: end of week -> Friday, end of month/year -> its last day.)

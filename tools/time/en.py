@@ -142,7 +142,7 @@ def _now(m, ctx):
 _REL: dict[str, int] = load("en", "relative_days")
 
 
-@rule(r"\b(?:the day after tomorrow|day after tomorrow|the day before yesterday|day before yesterday|today|tomorrow|tmrw|tmr|yesterday)\b")
+@rule(r"\b" + alternation(_REL).replace(r"\ ", r"\s+") + r"\b")
 def _rel_day(m, ctx):
     return _dp(m, _day(ctx, _REL[m.group(0).lower()]))
 
