@@ -464,7 +464,8 @@ _MEAL_VERB = re.compile(r"\b(?:have|has|having|had|eat|eats|eating|ate|grab|grab
                         r"(?:\s+(?:a|an|some|our|my|the|their|your|his|her))?\s+$", re.IGNORECASE)
 
 
-@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday|next|last|previous)\s+)?(morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
+@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday|next|last|previous)\s+)?("
+      + alternation([k for k in _PODS if k != "early morning"]).replace(r"\ ", r"\s?") + r")s?\b")
 def _pod(m, ctx):
     word = re.sub(r"\s+", " ", m.group(3).lower())
     out: list[Piece] = []
