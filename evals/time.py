@@ -241,7 +241,7 @@ MEETING_ZONE = "Asia/Seoul"
 
 def run_meeting_phrases(path: Path | str | None = None) -> dict[str, Any]:
     """Accuracy on phrases people say in meetings (written for this project, ko + en, one family each:
-    clock, offset, zone, period, spacing, weekday_year, holiday, meeting), product convention, said on
+    clock, offset, zone, period, spacing, sino, weekday_year, holiday, meeting), product convention, said on
     Thu 2026-11-26 10:00 in Seoul. A phrase is right when ``resolve`` gives exactly its kind and window."""
     from tools.time import resolve
 

@@ -76,6 +76,17 @@ SPACING = [
     ("내일모레오후네시", "instant", "2026-03-13 16:00", "2026-03-13 17:00"),
 ]
 
+SINO_KOREAN = [  # numbers read in Sino-Korean words
+    ("삼월 이십일", "instant", "2026-03-20 00:00", "2026-03-21 00:00"),
+    ("시월 구일", "instant", "2026-10-09 00:00", "2026-10-10 00:00"),
+    ("유월에", "instant", "2026-06-01 00:00", "2026-07-01 00:00"),
+    ("이천이십칠년 이월 십사일", "instant", "2027-02-14 00:00", "2027-02-15 00:00"),
+    ("이천이십오년", "instant", "2025-01-01 00:00", "2026-01-01 00:00"),
+    ("오분 내", "interval", "2026-03-11 14:00", "2026-03-11 14:05"),
+    ("삼일 후", "instant", "2026-03-14 00:00", "2026-03-15 00:00"),
+    ("이주 뒤", "instant", "2026-03-25 00:00", "2026-03-26 00:00"),
+]
+
 WEEKDAY_YEAR = [
     ("Aug 1, Sat", "instant", "2026-08-01 00:00", "2026-08-02 00:00"),  # this year's already is a Saturday
     ("Thu, Jan 4", "instant", "2024-01-04 00:00", "2024-01-05 00:00"),
@@ -110,6 +121,17 @@ def test_spacing_free_korean(phrase, kind, start, end):
     _check(phrase, kind, start, end)
 
 
+@pytest.mark.parametrize("phrase, kind, start, end", SINO_KOREAN)
+def test_sino_korean_numbers(phrase, kind, start, end):
+    _check(phrase, kind, start, end)
+
+
+@pytest.mark.parametrize("text", ["이월된 예산", "구분 내에서", "일일 보고", "이분 안에 들어오세요"])
+def test_sino_words_that_are_no_time(text):
+    e = resolve(text, NOW, "Asia/Seoul")
+    assert e is None, text
+
+
 @pytest.mark.parametrize("phrase, kind, start, end", WEEKDAY_YEAR)
 def test_weekday_fixes_the_year(phrase, kind, start, end):
     _check(phrase, kind, start, end)
@@ -118,3 +140,25 @@ def test_weekday_fixes_the_year(phrase, kind, start, end):
 def test_thursday_8h00_is_a_time_not_a_date():
     e = resolve("Thursday 8h00 PST", NOW, "America/Los_Angeles")
     assert e is not None and (e.start.weekday(), e.start.hour, e.start.minute) == (3, 8, 0)
+
+
+def test_meeting_phrase_eval_scores_each_family(tmp_path):
+    """evals.time.run_meeting_phrases: exact kind and window per phrase, reported per family and language."""
+    import json
+
+    from evals.time import MEETING_FILE, run_meeting_phrases
+
+    rows = [{"family": "clock", "lang": "en", "text": "at 15h30", "kind": "instant",
+             "start": "2026-11-26T15:30", "end": "2026-11-26T15:31"},
+            {"family": "clock", "lang": "ko", "text": "오후 3시", "kind": "instant",  # wrong on purpose
+             "start": "2026-11-26T03:00", "end": "2026-11-26T04:00"},
+            {"family": "period", "lang": "ko", "text": "12월 말일", "kind": "instant",
+             "start": "2026-12-31T00:00", "end": "2027-01-01T00:00"}]
+    path = tmp_path / "phrases.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    r = run_meeting_phrases(path)
+    assert r["accuracy"]["family.clock"] == 0.5 and r["accuracy"]["family.period"] == 1.0
+    assert r["accuracy"]["lang.ko"] == 0.5 and r["counts"]["all"] == 3
+    assert [f["text"] for f in r["failures"]] == ["오후 3시"]
+    shipped = run_meeting_phrases(MEETING_FILE)
+    assert shipped["counts"]["all"] >= 60 and {"family.zone", "family.period", "family.holiday"} <= set(shipped["accuracy"])

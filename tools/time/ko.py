@@ -59,6 +59,37 @@ def ko_number(s: str) -> float | None:
     return None
 
 
+SINO_BIG_RE = r"(?:[이삼사오육칠팔구]?천(?:[일이삼사오육칠팔구]?백)?(?:[이삼사오육칠팔구]?십)?[일이삼사오육칠팔구]?)"
+SINO_MONTH_RE = r"(?:십[일이]|[일이삼사오유육칠팔구시십])"
+SINO_DAY_RE = r"(?:[이삼]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구])"
+_SINO_MONTH = {"유": 6, "시": 10}
+
+
+def sino_number(s: str) -> int | None:
+    """A Sino-Korean numeral up to 9999 ("이천십삼" = 2013, "십오" = 15, "유"/"시" as months 6/10)."""
+    s = s.replace(" ", "")
+    if s in _SINO_MONTH:
+        return _SINO_MONTH[s]
+    total, digit = 0, None
+    for ch in s:
+        if ch in _SINO:
+            if digit is not None:
+                return None
+            digit = _SINO[ch]
+        elif ch in "천백십":
+            total += (digit or 1) * {"천": 1000, "백": 100, "십": 10}[ch]
+            digit = None
+        else:
+            return None
+    total += digit or 0
+    return total or None
+
+
+def _num(s: str) -> int | None:
+    """Digits or a Sino-Korean numeral."""
+    return int(s) if s.isdigit() else sino_number(s)
+
+
 # ------------------------------------------------------------------------------------------- helpers
 WEEKDAYS: dict[str, int] = load("ko", "weekdays")
 Handler = Callable[[re.Match[str], Context], list[Piece]]
@@ -84,10 +115,13 @@ def _year_word(word: str | None, ctx: Context) -> int | None:
     if m:
         y = int(m.group(1))
         return y + 2000 if y < 100 else y
+    m = re.fullmatch(rf"({SINO_BIG_RE})년", word)
+    if m:
+        return sino_number(m.group(1))
     return ctx.today.year + _MODIFIERS["years"].get(word, 0)
 
 
-YEAR_WORDS = r"(?:\d{4}\s*년|\d{2}\s*년(?=\s*\d{1,2}\s*월)|올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|이번)"
+YEAR_WORDS = rf"(?:\d{{4}}\s*년|{SINO_BIG_RE}\s*년|\d{{2}}\s*년(?=\s*\d{{1,2}}\s*월)|올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|이번)"
 _MODIFIERS = load("ko", "modifiers")
 SHIFT_WORDS: dict[str, int] = _MODIFIERS["shift"]
 
@@ -192,14 +226,20 @@ def _month_rel(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}})\s*월(?:\s*(\d{{1,2}})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?")
+# a Sino month ("삼월", "유월", "시월") only as a word: not "이월된" (carried over)
+_SINO_MONTH_WORD = rf"(?<![가-힣]){SINO_MONTH_RE}(?=\s*월(?:$|[\s,.~-]|에|부터|까지|의|말|초|중|\s*{SINO_DAY_RE}\s*일))"
+
+
+@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}}|{_SINO_MONTH_WORD})\s*월(?:\s*(\d{{1,2}}|{SINO_DAY_RE})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?")
 def _month_day(m, ctx):
     y = _year_word(m.group(1), ctx)
-    mo = int(m.group(2))
-    if not 1 <= mo <= 12:
+    mo = _num(m.group(2))
+    if mo is None or not 1 <= mo <= 12:
         return []
     if m.group(3):
-        d = int(m.group(3))
+        d = _num(m.group(3))
+        if d is None:
+            return []
         if y is not None:
             dd = valid_date(y, mo, d)
             return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=y)) if dd else []
@@ -216,6 +256,13 @@ def _month_day(m, ctx):
 def _decade(m, ctx):
     y = int(m.group(1) or m.group(2))
     return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
+
+
+@rule(rf"(?<![가-힣])({SINO_BIG_RE})\s*년(?!\s*(?:\d{{1,2}}|{SINO_MONTH_RE})\s*월)")
+def _sino_year(m, ctx):
+    """"이천십삼년": a year in Sino-Korean numerals."""
+    y = sino_number(m.group(1))
+    return _dp(m, DateRef(span=year_span(y))) if y and 1000 <= y <= 2999 else []
 
 
 @rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|" + _WORD_START + r"(연초|연말|연중)")
@@ -289,9 +336,12 @@ _AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|�
 _SINO_TENS_RE = r"(?:[이삼사오육]?십[일이삼사오육칠팔구]?)"  # "삼십 분": Sino numbers with 십 only (not "이분")
 
 
-@rule(rf"({KNUM_RE}|일(?=\s*주일)|{_SINO_TENS_RE}(?=\s*분))\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
+@rule(rf"({KNUM_RE}|일(?=\s*주일)|{_SINO_TENS_RE}(?=\s*분)|[삼오육칠팔](?=\s*분)|(?<![가-힣])[이삼사오육칠팔구](?=\s*[일주]\s*(?:후|뒤|전)))"
+      rf"\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
 def _offset(m, ctx):
     n = ko_number(m.group(1))
+    if n is None and len(m.group(1)) == 1 and m.group(1) in _SINO:  # "오분 내", "삼일 후", "이주 후"
+        n = float(_SINO[m.group(1)])
     if n is None or (m.group(2) == "해" and m.group(1) in ("이", "삼")):
         return []
     if m.group(3):
