@@ -27,7 +27,7 @@ _FEW: dict[str, float] = _NUMBERS["few"]
 WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[\s-]?(?:one|two|three|four|five|six|seven|eight|nine))?"
               r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
               r"|sixteen|seventeen|eighteen|nineteen)")
-NUM_RE = rf"(?:\d+(?:\.\d+)?|half an|half a|{WORDNUM_RE}|a couple of|a couple|couple of|couple|a few|few|several|some|an|a)"
+NUM_RE = rf"(?:\d+(?:\.\d+)?|{WORDNUM_RE}|" + alternation(_FEW)[3:]
 ORD_WORD_RE = (r"(?:(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
                r"|" + "|".join(sorted(_ORD, key=len, reverse=True)) + ")")
 DAYNUM_RE = rf"(?:(\d{{1,2}})(?!\d)(?:st|nd|rd|th)?|({ORD_WORD_RE}))"
@@ -196,7 +196,7 @@ def _period(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"\b(?:(this|next|last|the)\s+)?weekend\b")
+@rule(r"\b(?:(this|next|last|the)\s+)?week-?end\b")
 def _weekend(m, ctx):
     shift = _shift(m.group(1))
     s = week_start(ctx.today) + timedelta(weeks=shift, days=5)
@@ -417,6 +417,12 @@ def _compound_offset(m, ctx):
     return [Piece("moment", m.start(), m.end(), Window("instant", s0, s0 + timedelta(days=1), "day"))]
 
 
+@rule(r"\b(?:the\s+)?day\s+(after|before)(?=\s+(?!tomorrow\b|yesterday\b)\w)")
+def _day_after(m, ctx):
+    """"the day after Christmas", "the day before the deadline on Friday": one day from the anchor."""
+    return [Piece("shift", m.start(), m.end(), Shift(1, "day", 1 if m.group(1).lower() == "after" else -1, "at", "after"))]
+
+
 _SHIFT_MODE = {"more than": "more", "over": "more", "less than": "less", "within": "less"}
 
 
@@ -532,6 +538,15 @@ def _clock_digits(m, ctx):
     return [Piece("clock", m.start(1), m.end(), Clock(h, mi, 0, None, explicit_24h=len(digits) == 4 and h != 0 and h >= 13 or digits.startswith("0")))]
 
 
+@rule(rf"(?<![\d:/.$])\b(\d{{1,2}}|{HOUR_WORD_RE})(?::([0-5]\d))?(?=\s+(?:tonight|tonite|this\s+evening)\b)")
+def _hour_before_tonight(m, ctx):
+    """"8 tonight", "9:30 this evening": an hour said right before the evening it is in."""
+    h = en_number(m.group(1))
+    if h is None or not 1 <= h <= 12:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(int(h), int(m.group(2) or 0)))]
+
+
 @rule(rf"(?<![\d:/.])(\d{{3,4}})\s*{_MER}")
 def _clock_compact(m, ctx):
     s = m.group(1)
@@ -572,12 +587,17 @@ def _on_the_day(m, ctx):
     return [Piece("date", m.start(), m.end(), DateRef(day=d))] if 1 <= d <= 31 else []
 
 
-@rule(rf"\b(?:at\s+)?(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
+@rule(rf"\b(?:at\s+)?(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE}|noon|midnight)(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
 def _clock_past(m, ctx):
     q = m.group(1).lower()
     if m.group(3).lower() in ("to", "before") and not re.search(r"half|quarter|min", q):
         return []  # "5 to 6pm" is a range, not 6:55
     mins = 30 if q == "half" else 15 if "quarter" in q else en_number(m.group(2) or "")
+    if m.group(4).lower() in ("noon", "midnight") and mins is not None:  # "a quarter to noon": 11:45
+        base = 12 * 60 if m.group(4).lower() == "noon" else 24 * 60
+        total = base + (int(mins) if m.group(3).lower() in ("past", "after") else -int(mins))
+        hh, mm = divmod(total % (24 * 60), 60)
+        return [Piece("clock", m.start(), m.end(), Clock(hh, mm, 0, None, explicit_24h=True))]
     h = en_number(m.group(4))
     if mins is None or h is None or not 1 <= h <= 12:
         return []
@@ -586,7 +606,7 @@ def _clock_past(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(hh or 12, mm, 0, _mer(m.group(5))))]
 
 
-@rule(r"\b(?:12\s+)?(noon|midday)(?:ish)?\b")
+@rule(r"\b(?:12\s+)?(noon|mid-?day)(?:ish)?\b")
 def _noon(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
 
@@ -773,7 +793,11 @@ _ZONES: dict[str, str] = load("", "zones")
 _ZONE_LONG = [k for k in _ZONES if " " in k]
 
 
-@rule(r"(?<![\w+-])(?:(?-i:" + "|".join(k.upper() for k in _ZONES if " " not in k) + r")|" + alternation(_ZONE_LONG)
+_ZONE_WORDLIKE = {"et", "pt", "ist", "mst", "sgt", "hkt", "bst"}  # also English words or ambiguous: capitals only
+
+
+@rule(r"(?<![\w+-])(?:(?-i:" + "|".join(k.upper() for k in _ZONES if k in _ZONE_WORDLIKE) + r")|"
+      + alternation([k for k in _ZONES if " " not in k and k not in _ZONE_WORDLIKE]) + "|" + alternation(_ZONE_LONG)
       + r")(?![\w+-])|\b(?:UTC|GMT)\s*([+-−])\s*(\d{1,2})(?::?([0-5]\d))?(?!\d)|(?<!\w)\((?:UTC|GMT)\s*([+-])\s*(\d{1,2})\)")
 def _zone(m, ctx):
     """An explicit zone next to a time: "8h00 PST", "3pm KST", "10am UTC+9", "9am Eastern Time"."""
@@ -961,7 +985,7 @@ def _same_period(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"\b(?:an?\s+fortnight\s+(later|ago|from\s+now)|(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?)|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
+@rule(r"\b(?:(?:an?\s+)?fortnight\s+(later|ago|from\s+now)|(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?)|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
 def _fortnight(m, ctx):
     if m.group(2):
         shift = {"the": 0, "this": 0, "next": 1, "coming": 1}.get(m.group(2).lower(), -1)
