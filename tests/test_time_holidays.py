@@ -125,3 +125,33 @@ def test_each_attendee_keeps_their_own_countrys_holidays():
     seoul_day = datetime(2026, 9, 25, tzinfo=SEOUL)
     assert find_slots({"a@x.com": []}, HOUR, seoul_day, seoul_day + timedelta(days=1), holiday_country="")
     assert find_slots({"a@x.com": []}, HOUR, seoul_day, seoul_day + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("phrase, zone, now, preferred", [
+    ("9월 25일 오후 2시", "Asia/Seoul", "2026-09-10", datetime(2026, 9, 28, 14, tzinfo=SEOUL)),
+    ("추석 오후 3시", "Asia/Seoul", "2026-09-10", datetime(2026, 9, 28, 15, tzinfo=SEOUL)),
+    ("September 26 at 10am", "Asia/Seoul", "2026-09-10", datetime(2026, 9, 28, 10, tzinfo=SEOUL)),
+    ("Christmas at 2pm", "America/New_York", "2026-12-01", datetime(2026, 12, 28, 14, tzinfo=NEW_YORK)),
+    ("크리스마스 오후 2시", "America/New_York", "2026-12-01", datetime(2026, 12, 28, 14, tzinfo=NEW_YORK)),
+])
+def test_a_requested_holiday_rolls_to_the_next_working_day_at_the_same_time(phrase, zone, now, preferred):
+    from tools.slots import roll_to_working_day
+
+    expr = resolve(phrase, datetime.fromisoformat(now + "T10:00"), zone)
+    assert expr is not None and expr.start is not None
+    tz = ZoneInfo(zone)
+    day = datetime.combine(expr.start.date(), datetime.min.time(), tz)
+    start, end, pref = roll_to_working_day(day, day + timedelta(days=1), expr.start)
+    assert pref == preferred and start.date() == preferred.date() and end - start == timedelta(days=1)
+    slots = find_slots({"a@x.com": []}, HOUR, start, end, preferred_start=pref, attendee_zones={"a@x.com": zone})
+    assert slots[0][0] == preferred
+
+
+def test_a_window_with_a_working_day_is_left_alone():
+    from tools.slots import roll_to_working_day
+
+    s, e = datetime(2026, 9, 24, tzinfo=SEOUL), datetime(2026, 10, 1, tzinfo=SEOUL)  # 추석 week, Mon 28 inside
+    assert roll_to_working_day(s, e) == (s, e, None)
+    # weekends only when the holiday country is turned off: Friday 9-25 is then a working day
+    f = datetime(2026, 9, 25, tzinfo=SEOUL)
+    assert roll_to_working_day(f, f + timedelta(days=1), holiday_country="") == (f, f + timedelta(days=1), None)

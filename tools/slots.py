@@ -279,3 +279,37 @@ def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_s
         if len(slots) >= limit:
             break
     return slots
+
+
+def roll_to_working_day(start: datetime, end: datetime, preferred: datetime | None = None, *,
+                        holiday_country: str | None = None,
+                        max_days: int = 14) -> tuple[datetime, datetime, datetime | None]:
+    """A requested window that holds no working day (a weekend, 추석, Christmas) moved forward, whole days
+    at a time, to the next working day in the window's zone: ``(start, end, preferred)`` keep their wall
+    clock times ("9월 25일 오후 2시" on 추석 2026 -> Monday Sep 28, 14:00). A window with a working day
+    in it comes back unchanged. The country is ``holiday_country`` (e.g. ``calendar.holiday_country``),
+    else the window zone's ("" : weekends only)."""
+    zone = _aware(start, "window start").tzinfo
+    _aware(end, "window end")
+    country = _country(None, zone, holiday_country, {})  # type: ignore[arg-type]
+
+    def has_working_day(s: datetime, e: datetime) -> bool:
+        day, last = s.date(), (e - timedelta(microseconds=1)).date()
+        while day <= last:
+            if day.weekday() < 5 and not is_holiday(day, country):
+                return True
+            day += timedelta(days=1)
+        return False
+
+    for shift in range(max_days + 1):
+        s, e = _shift_days(start, shift), _shift_days(end, shift)
+        if has_working_day(s, e):
+            return s, e, _shift_days(preferred, shift) if preferred is not None else None
+    return start, end, preferred
+
+
+def _shift_days(value: datetime, days: int) -> datetime:
+    """The same wall-clock time ``days`` later in the value's own zone (exact across DST changes)."""
+    zone = value.tzinfo
+    wall = value.replace(tzinfo=None) + timedelta(days=days)
+    return wall.replace(tzinfo=zone).astimezone(timezone.utc).astimezone(zone)  # type: ignore[arg-type]
