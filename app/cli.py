@@ -173,7 +173,7 @@ def when(
     batch: Annotated[Optional[Path], typer.Option(help="JSON lines {text, now, timezone, lang} in; one result per line out")] = None,
 ):
     """Resolve a Korean or English time expression to an absolute instant or interval."""
-    from tools.time_resolver import when_batch, when_json
+    from tools.time import when_batch, when_json
 
     if batch is not None:
         if not batch.is_file():

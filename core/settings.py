@@ -112,6 +112,7 @@ class CalendarSettings(BaseModel):
     retries: int = 4  # retries of a failed calendar request (429/5xx/network), exponential backoff
     retry_backoff_s: float = 1.0  # first backoff delay; doubles each retry
     working_hours: tuple[int, int] = (9, 18)
+    holiday_country: str | None = None  # ISO 3166 code whose public holidays slots skip; None: from each zone, "": none
     max_events_per_meeting: int = 1
     directory: dict[str, str] = Field(default_factory=dict)  # known people: name -> email
 

@@ -137,14 +137,19 @@ def _stage_time(settings: Settings, quick: bool) -> StageResult:
         head[f"case_accuracy_{lang}"] = round(m["case_accuracy"], 4)
         head[f"in_scope_result_accuracy_{lang}"] = round(m["in_scope_result_accuracy"], 4)
         size += m["cases"]
-        for k in ("case_accuracy", "case_accuracy_without_splits", "result_accuracy", "in_scope_result_accuracy",
-                  "no_result", "false_positives_on_empty"):
-            every[f"{lang}.{k}"] = round(float(m[k]), 4)
+        for k in ("case_accuracy", "case_accuracy_without_splits", "case_accuracy_spacing_free", "result_accuracy",
+                  "in_scope_result_accuracy", "no_result", "false_positives_on_empty"):
+            if k in m:
+                every[f"{lang}.{k}"] = round(float(m[k]), 4)
         for typ, v in m["by_type"].items():
             every[f"{lang}.by_type.{typ}"] = round(v["accuracy"], 4)
     details = {lang: {"failures_shown": m["failures"][:25], "failures": len(m["failures"])} for lang, m in r.items()}
+    meeting = time_eval.run_meeting_phrases()  # per family, on the project's meeting-phrase set
+    head["meeting_phrases"] = round(meeting["accuracy"]["all"], 4)
+    every.update({f"meeting.{k}": round(v, 4) for k, v in meeting["accuracy"].items()})
+    details["meeting"] = {"failures_shown": meeting["failures"][:25], "counts": meeting["counts"]}
     return StageResult("time", metrics=head, all_metrics=every, dataset="Recognizers-Text DateTimeModel ko+en",
-                       size=size, seconds=round(time.perf_counter() - t0, 1), model="tools.time_resolver",
+                       size=size, seconds=round(time.perf_counter() - t0, 1), model="tools.time.resolver",
                        details=details)
 
 

@@ -5,7 +5,7 @@ Data: ``Settings().eval_data_dir() / "time/recognizers-text"`` (``Korean-DateTim
 each result lists one or more alternative resolutions (e.g. the past and the future Friday).
 
 Metric: exact window match. The resolver runs with ``convention="recognizers"`` (their part-of-day hours
-and their "A to B" date-range end; see ``tools.time_core``) in UTC with ``now`` = ReferenceDateTime.
+and their "A to B" date-range end; see ``tools.time.core``) in UTC with ``now`` = ReferenceDateTime.
 A gold result counts as found when any expression from ``find_all`` (or, for durations, any duration
 from ``find_durations``) matches any of its alternative values:
 
@@ -18,7 +18,7 @@ from ``find_durations``) matches any of its alternative values:
 * a range given only as a ``value`` (approximate: "around 1pm", "10시쯤") -> scored as that point
   (date, datetime or time) above; a ``not resolved`` value never matches
 * duration ``n`` s      -> a duration in the input of n seconds (months = 30 days, years = 365 days)
-* set (recurrence)      -> a recurrence from ``tools.time_recurrence.find_recurrences`` whose TIMEX3-style
+* set (recurrence)      -> a recurrence from ``tools.time.recurrence.find_recurrences`` whose TIMEX3-style
   ``timex`` equals the gold ``timex`` exactly (``P1W``, ``XXXX-WXX-1T16``, ``T15``, ``XXXX-XX-19``)
 * timezone -> not supported by the resolver: always missed, reported as such.
 
@@ -34,14 +34,15 @@ nothing. ``run`` returns per language: case and result accuracy, accuracy by typ
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
-from tools.time_recurrence import find_recurrences
-from tools.time_resolver import TimeExpression, find_all, find_durations
+from tools.time import find_recurrences
+from tools.time import TimeExpression, find_all, find_durations
 
 FILES = {"ko": "Korean-DateTimeModel.json", "en": "English-DateTimeModel.json"}
 UNSUPPORTED_TYPES = {"timezone"}
@@ -202,6 +203,10 @@ def run(eval_data_dir: Path | str | None = None, limit: int | None = None) -> di
         # Split readings (the parts of a combined phrase, also returned) can only add matches; the accuracy
         # without them is reported beside the headline so nobody mistakes one for the other.
         out[lang]["case_accuracy_without_splits"] = evaluate_language(cases, lang, limit, splits=False)["case_accuracy"]
+        if lang == "ko":
+            # Korean is often typed without spaces ("다음주화요일오후"): the same cases with every space removed
+            squashed = [{**c, "Input": re.sub(r"\s+", "", c.get("Input", ""))} for c in cases]
+            out[lang]["case_accuracy_spacing_free"] = evaluate_language(squashed, lang, limit)["case_accuracy"]
     return out
 
 
@@ -226,3 +231,35 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ------------------------------------------------------------------------------------- meeting phrases
+MEETING_FILE = Path(__file__).with_name("time_meeting_phrases.jsonl")
+MEETING_NOW = "2026-11-26T10:00:00+09:00"  # a Thursday
+MEETING_ZONE = "Asia/Seoul"
+
+
+def run_meeting_phrases(path: Path | str | None = None) -> dict[str, Any]:
+    """Accuracy on phrases people say in meetings (written for this project, ko + en, one family each:
+    clock, offset, zone, period, spacing, sino, weekday_year, holiday, meeting), product convention, said on
+    Thu 2026-11-26 10:00 in Seoul. A phrase is right when ``resolve`` gives exactly its kind and window."""
+    from tools.time import resolve
+
+    now = datetime.fromisoformat(MEETING_NOW)
+    total: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    failures: list[dict] = []
+    for line in Path(path or MEETING_FILE).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        e = resolve(case["text"], now, MEETING_ZONE, case["lang"])
+        got = (e.kind, e.start.strftime("%Y-%m-%dT%H:%M") if e and e.start else None,
+               e.end.strftime("%Y-%m-%dT%H:%M") if e and e.end else None) if e else None
+        ok = got == (case["kind"], case["start"], case["end"])
+        for key in (f"family.{case['family']}", f"lang.{case['lang']}", "all"):
+            total[key] += 1
+            right[key] += ok
+        if not ok:
+            failures.append({"text": case["text"], "expected": [case["kind"], case["start"], case["end"]], "got": got})
+    return {"accuracy": {k: right[k] / total[k] for k in sorted(total)}, "counts": dict(total), "failures": failures}

@@ -72,7 +72,8 @@ def test_free_busy_across_attendees(cal: GoogleCalendar, fake: FakeGoogleCalenda
     assert request["body"]["items"] == [{"id": "kim@example.com"}, {"id": "ann@example.com"}]
     assert request["body"]["timeMin"] == "2026-03-02T00:00:00Z"
     slots = find_slots(fb, timedelta(hours=1), utc(2026, 3, 2), utc(2026, 3, 3),
-                       attendee_zones={"kim@example.com": "Asia/Seoul", "ann@example.com": "Asia/Seoul"}, limit=1)
+                       attendee_zones={"kim@example.com": "Asia/Seoul", "ann@example.com": "Asia/Seoul"}, limit=1,
+                       holiday_country="")  # 2026-03-02 is a Korean substitute holiday; this test is about busy times
     assert slots[0][0] == utc(2026, 3, 2, 3)  # 12:00 in Seoul: 09:30-10:00 is too short before Kim's 10:00
 
 

@@ -66,7 +66,7 @@ def test_plain_calendar_tools(settings):
 def toolbox(settings, busy=None):
     from graph.nodes.schedule import invitees
     from tools.scheduling_tools import AgentToolbox
-    from tools.time_resolver import resolve
+    from tools.time import resolve
 
     meeting = datetime(2026, 11, 26, 10, tzinfo=SEOUL)
     return AgentToolbox(calendar=local_calendar(settings, busy), timezone="Asia/Seoul", now=NOW,

@@ -168,10 +168,10 @@ def test_a_weekly_recurring_meeting_blocks_every_week():
 
 
 def test_result_is_in_the_windows_zone():
-    start = datetime(2026, 3, 2, tzinfo=SEOUL)
+    start = datetime(2026, 3, 3, tzinfo=SEOUL)  # a Tuesday (Monday 3-2 is a Korean substitute holiday)
     slots = find_slots({"kim@x.com": []}, HOUR, start, start + timedelta(days=1),
                        attendee_zones={"kim@x.com": "Asia/Seoul"}, limit=1)
-    assert slots[0][0] == datetime(2026, 3, 2, 9, tzinfo=SEOUL) and slots[0][0].tzinfo == SEOUL
+    assert slots[0][0] == datetime(2026, 3, 3, 9, tzinfo=SEOUL) and slots[0][0].tzinfo == SEOUL
 
 
 @pytest.mark.parametrize("call", [

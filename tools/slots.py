@@ -1,7 +1,8 @@
 """Find meeting slots everyone can attend: plain interval arithmetic, no model involved.
 
 A slot ``[s, s + duration)`` is offered when it lies inside the search window, inside every attendee's
-working hours on a working day *in that attendee's own zone*, and overlaps nobody's busy time. Busy times
+working hours on a working day *in that attendee's own zone* (not a weekend, not a public holiday of the
+attendee's country), and overlaps nobody's busy time. Busy times
 are merged once (sorted by start, comparing the aware datetimes themselves), then everything is UTC
 seconds: per-attendee working-hour intervals are built day by day in the attendee's zone (so DST days
 are 23 or 25 hours long, as they are), intersected across attendees, and the union of all busy intervals
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
 from tools.calendar.base import Busy
+from tools.time.holiday import country_of_zone, is_holiday
 
 Interval = tuple[float, float]  # [start, end) in UTC seconds
 _START = attrgetter("start")
@@ -50,15 +52,16 @@ def _clock_time(value: time | int, what: str) -> time | None:
 
 
 def _hours_intervals(zone: tzinfo, begin: time | None, finish: time | None, window: Interval,
-                     weekdays_only: bool) -> list[Interval]:
-    """Working-hour intervals of one zone that overlap ``window``, in UTC seconds, sorted and disjoint."""
+                     weekdays_only: bool, country: str | None = None) -> list[Interval]:
+    """Working-hour intervals of one zone that overlap ``window``, in UTC seconds, sorted and disjoint;
+    with ``country``, none on its public holidays (a day is judged in the zone where the hours start)."""
     begin = begin or time(0)
     first = datetime.fromtimestamp(window[0], zone).date() - timedelta(days=1)
     last = datetime.fromtimestamp(window[1], zone).date()
     out: list[Interval] = []
     day = first
     while day <= last:
-        if not (weekdays_only and day.weekday() >= 5):
+        if not (weekdays_only and (day.weekday() >= 5 or is_holiday(day, country))):
             start = datetime.combine(day, begin, zone)
             if finish is None or finish <= begin:
                 end_day, end_time = day + timedelta(days=1), finish or time(0)
@@ -149,14 +152,34 @@ def _subtract(allowed: list[Interval], busy: list[Interval]) -> list[Interval]:
 def free_intervals(busy: Mapping[str, Iterable[Busy]], window_start: datetime, window_end: datetime, *,
                    working_hours: Mapping[str, WorkingHours] | tuple[int, int] = (9, 18),
                    attendee_zones: Mapping[str, str] | None = None,
-                   weekdays_only: bool = True) -> list[tuple[datetime, datetime]]:
+                   weekdays_only: bool = True,
+                   holiday_country: str | None = None,
+                   attendee_countries: Mapping[str, str] | None = None) -> list[tuple[datetime, datetime]]:
     """The times inside the window when every attendee is free and at work (see :func:`find_slots`)."""
     tz = _aware(window_start, "window start").tzinfo
     return [(datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz))
-            for s, e in _free(busy, window_start, window_end, working_hours, attendee_zones, weekdays_only)]
+            for s, e in _free(busy, window_start, window_end, working_hours, attendee_zones, weekdays_only,
+                              holiday_country, attendee_countries)]
 
 
-def _free(busy, window_start, window_end, working_hours, attendee_zones, weekdays_only) -> list[Interval]:
+def _zone_name(zone: tzinfo) -> str | None:
+    """The IANA name of a zone object, None for fixed offsets (``timezone(timedelta(hours=9))``)."""
+    return getattr(zone, "key", None)
+
+
+def _country(person: str | None, zone: tzinfo, holiday_country: str | None,
+             attendee_countries: Mapping[str, str]) -> str | None:
+    """Whose public holidays an attendee keeps: their own country when known, else the zone's country
+    (``holiday_country`` overrides the zone for everyone without their own; "" turns holidays off)."""
+    if person is not None and person in attendee_countries:
+        return attendee_countries[person] or None
+    if holiday_country is not None:
+        return holiday_country.upper() or None
+    return country_of_zone(_zone_name(zone))
+
+
+def _free(busy, window_start, window_end, working_hours, attendee_zones, weekdays_only,
+          holiday_country=None, attendee_countries=None) -> list[Interval]:
     _aware(window_start, "window start")
     _aware(window_end, "window end")
     window = (math.ceil(window_start.timestamp()), math.floor(window_end.timestamp()))
@@ -174,7 +197,8 @@ def _free(busy, window_start, window_end, working_hours, attendee_zones, weekday
     people = list(dict.fromkeys([*busy, *zones, *per_person]))
     window_zone: tzinfo = window_start.tzinfo  # type: ignore[assignment]
 
-    rules: set[tuple[tzinfo, time | None, time | None]] = set()
+    countries = dict(attendee_countries or {})
+    rules: set[tuple[tzinfo, time | None, time | None, str | None]] = set()
     for person in people or [None]:
         if person is not None and person in per_person:
             entry = per_person[person]
@@ -184,11 +208,11 @@ def _free(busy, window_start, window_end, working_hours, attendee_zones, weekday
         else:
             begin, finish = _clock_time(default_hours[0], "start"), _clock_time(default_hours[1], "end")
             zone = _zone(zones[person]) if person is not None and person in zones else window_zone
-        rules.add((zone, begin, finish))
+        rules.add((zone, begin, finish, _country(person, zone, holiday_country, countries)))
 
     allowed: list[Interval] | None = None
-    for zone, begin, finish in rules:
-        hours = _hours_intervals(zone, begin, finish, window, weekdays_only)
+    for zone, begin, finish, country in rules:
+        hours = _hours_intervals(zone, begin, finish, window, weekdays_only, country)
         allowed = hours if allowed is None else _intersect(allowed, hours)
         if not allowed:
             return []
@@ -202,7 +226,9 @@ def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_s
                step: timedelta = timedelta(minutes=30),
                preferred_start: datetime | None = None,
                limit: int = 5,
-               weekdays_only: bool = True) -> list[tuple[datetime, datetime]]:
+               weekdays_only: bool = True,
+               holiday_country: str | None = None,
+               attendee_countries: Mapping[str, str] | None = None) -> list[tuple[datetime, datetime]]:
     """Up to ``limit`` slots ``(start, end)`` of length ``duration`` that suit every attendee.
 
     busy: attendee -> busy intervals (e.g. ``Calendar.free_busy``); may be unsorted and overlapping.
@@ -210,7 +236,11 @@ def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_s
         else the window's zone), or attendee -> ``(start time, end time, IANA zone)``; people missing from
         the mapping work 9-18 in their ``attendee_zones`` zone. An end at or before the start means the
         hours end the next day.
-    weekdays_only: skip Saturdays and Sundays in each attendee's own zone.
+    weekdays_only: skip Saturdays, Sundays and public holidays in each attendee's own zone. Holidays come
+    from the ``holidays`` package, per attendee: the country in
+    ``attendee_countries`` (ISO 3166 codes), else ``holiday_country`` (the setting
+    ``calendar.holiday_country``), else the country of the attendee's zone (``Asia/Seoul`` -> KR; a zone
+    with no country, such as UTC or a fixed offset, has none). ``holiday_country=""`` skips no holidays.
     step: slot starts are aligned to this step from midnight in the window's zone.
     preferred_start: offered first when everyone is free then (aligned or not); the rest earliest first.
     Returns slots in the window's zone; an empty list when there is no common free time.
@@ -222,7 +252,8 @@ def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_s
     if limit <= 0:
         return []
     tz = _aware(window_start, "window start").tzinfo
-    free = _free(busy, window_start, window_end, working_hours, attendee_zones, weekdays_only)
+    free = _free(busy, window_start, window_end, working_hours, attendee_zones, weekdays_only,
+                 holiday_country, attendee_countries)
     length = duration.total_seconds()
     slots: list[tuple[datetime, datetime]] = []
 
@@ -248,3 +279,37 @@ def find_slots(busy: Mapping[str, Iterable[Busy]], duration: timedelta, window_s
         if len(slots) >= limit:
             break
     return slots
+
+
+def roll_to_working_day(start: datetime, end: datetime, preferred: datetime | None = None, *,
+                        holiday_country: str | None = None,
+                        max_days: int = 14) -> tuple[datetime, datetime, datetime | None]:
+    """A requested window that holds no working day (a weekend, 추석, Christmas) moved forward, whole days
+    at a time, to the next working day in the window's zone: ``(start, end, preferred)`` keep their wall
+    clock times ("9월 25일 오후 2시" on 추석 2026 -> Monday Sep 28, 14:00). A window with a working day
+    in it comes back unchanged. The country is ``holiday_country`` (e.g. ``calendar.holiday_country``),
+    else the window zone's ("" : weekends only)."""
+    zone = _aware(start, "window start").tzinfo
+    _aware(end, "window end")
+    country = _country(None, zone, holiday_country, {})  # type: ignore[arg-type]
+
+    def has_working_day(s: datetime, e: datetime) -> bool:
+        day, last = s.date(), (e - timedelta(microseconds=1)).date()
+        while day <= last:
+            if day.weekday() < 5 and not is_holiday(day, country):
+                return True
+            day += timedelta(days=1)
+        return False
+
+    for shift in range(max_days + 1):
+        s, e = _shift_days(start, shift), _shift_days(end, shift)
+        if has_working_day(s, e):
+            return s, e, _shift_days(preferred, shift) if preferred is not None else None
+    return start, end, preferred
+
+
+def _shift_days(value: datetime, days: int) -> datetime:
+    """The same wall-clock time ``days`` later in the value's own zone (exact across DST changes)."""
+    zone = value.tzinfo
+    wall = value.replace(tzinfo=None) + timedelta(days=days)
+    return wall.replace(tzinfo=zone).astimezone(timezone.utc).astimezone(zone)  # type: ignore[arg-type]

@@ -92,7 +92,7 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     candidates = request_candidates(state.get("segments", []))
     if not candidates:
         return {"request": None, "follow_up": no_follow_up("no follow-up meeting was requested")}
-    from tools.time_resolver import find_all, parse_duration
+    from tools.time import find_all, parse_duration
 
     tz, lang = state["timezone"], state.get("language") or "en"
     lang = lang if lang in ("ko", "en") else "en"
@@ -139,7 +139,7 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
 def recurrence_of(text: str, lang: str) -> str | None:
     """The RRULE of a repeating request ("매주 화요일", "every other Friday"), None for a one-off. The first
     occurrence is the resolved time; the calendar repeats it from there."""
-    from tools.time_recurrence import find_recurrences
+    from tools.time import find_recurrences
 
     return next((rule for r in find_recurrences(text, lang) if (rule := r.rrule())), None)
 
@@ -175,7 +175,7 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     """Resolve the window, read everyone's free/busy, and propose the best slot (or explain why none)."""
     from tools.calendar import UnknownCalendarsError, event_id_for
     from tools.slots import find_slots
-    from tools.time_resolver import resolve
+    from tools.time import resolve
 
     ctx = runtime.context
     req = state["request"]

@@ -65,7 +65,7 @@ def agent_plan(state: SchedulerState, runtime: Runtime[Context]) -> dict:
 
     from tools.calendar import event_id_for
     from tools.scheduling_tools import AgentToolbox
-    from tools.time_resolver import resolve
+    from tools.time import resolve
 
     ctx = runtime.context
     candidates = request_candidates(state.get("segments", []))

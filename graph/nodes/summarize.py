@@ -124,7 +124,7 @@ def find_due_phrase(text: str, lang: str) -> str | None:
 def ground_minutes(draft: DraftMinutes, segments: list[Segment], participants: list[Participant],
                    meeting_date: datetime, tz: str, lang: str) -> tuple[MinutesRecord, list[str]]:
     """Turn the model's draft into checked minutes; returns (minutes, warnings)."""
-    from tools.time_resolver import due_date
+    from tools.time import due_date
 
     warnings: list[str] = []
     pool = [s for s in segments if s.get("label") != "small_talk"]

@@ -2,8 +2,8 @@
 
 The small local LLM never does date arithmetic: the summarizer and the scheduling agent quote phrases
 ("다음 주 화요일 오후", "by end of next week", "금요일까지") and hand them here. ``now`` and the IANA time
-zone are always passed in. Rules are our own (``tools.time_ko``, ``tools.time_en``); the combination
-logic and the product semantics are documented in ``tools.time_core``.
+zone are always passed in. Rules are our own (``tools.time.ko``, ``tools.time.en``); the combination
+logic and the product semantics are documented in ``tools.time.core``.
 
 No library was used: dateparser 1.2.0 (tried) reads "오후 3시" as 13:00, returns nothing for "다음 주 화요일
 오후", "금요일까지", "모레", "12월 3일", "글피", "next Tuesday", and has no notion of intervals or grains.
@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
-from tools import time_en, time_ko
-from tools.time_core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, interpret_group, interpret_or_none,
+from tools.time.holiday import country_of_zone
+from tools.time import en as time_en, ko as time_ko
+from tools.time.core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, is_coarse, interpret_group, interpret_or_none,
                              select_pieces, split_readings)
 
 Lang = Literal["ko", "en"]
@@ -63,7 +64,7 @@ def detect_lang(text: str) -> Lang:
     return "ko" if _HANGUL.search(text or "") else "en"
 
 
-def _check_lang(lang: str | None, text: str) -> Lang:
+def check_lang(lang: str | None, text: str) -> Lang:
     if lang in (None, "auto", ""):
         return detect_lang(text)
     if lang not in ("ko", "en"):
@@ -79,20 +80,27 @@ def _local_now(now: datetime, zone: ZoneInfo) -> datetime:
     return now.astimezone(zone).replace(tzinfo=None)
 
 
-def _aware(naive: datetime, zone: ZoneInfo) -> datetime:
+def _aware(naive: datetime, zone: tzinfo) -> datetime:
     """Attach the zone; a wall time that does not exist (spring-forward gap) moves forward by the gap."""
     dt = naive.replace(tzinfo=zone)
     return dt.astimezone(timezone.utc).astimezone(zone)
 
 
 # ------------------------------------------------------------------------------------------- core
+def _zone_value(value: object) -> tzinfo:
+    """A zone piece's value (an IANA name or a fixed offset) as a tzinfo."""
+    return ZoneInfo(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
 def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Convention) -> tuple[
         list[tuple[Window, list]], Context, ZoneInfo]:
+    """Each phrase's window in local wall-clock time. A phrase naming its own zone ("8h00 PST") is read
+    again in that zone; its window then carries ``w.zone`` and is converted to ``tz`` by _to_expression."""
     zone = zone_of(tz)
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
-    language = _check_lang(lang, text)
-    ctx = Context(_local_now(now, zone), convention, past_since=language == "en")
+    language = check_lang(lang, text)
+    ctx = Context(_local_now(now, zone), convention, past_since=language == "en", country=country_of_zone(tz))
     module = time_ko if language == "ko" else time_en
     pieces = select_pieces(module.lex(text, ctx))
     groups = group_pieces(text, pieces, module.GLUE, leading_conns=not module.POSTFIX)
@@ -106,18 +114,45 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
         else:
             while g and g[-1].kind == "conn" and g[-1].end > g[-1].start and not str(g[-1].value).endswith("-post"):
                 g = g[:-1]
+        zones = [p for p in g if p.kind == "zone"]
+        g = [p for p in g if p.kind != "zone"]
+        if (not module.POSTFIX and len(g) > 1 and g[0].kind == "conn" and g[0].value == "to"
+                and text[g[0].start:g[0].end].lower() in ("through", "thru") and all(p.kind in ("date", "conn") for p in g)):
+            g = [replace(g[0], value="until"), *g[1:]]  # "through 2014", "to Friday": up to and including
         if not g:
             continue
-        w = interpret_or_none(g, ctx)
+        if zones and convention == "product":
+            w = _in_zone(text, g, _zone_value(zones[0].value), now if now.tzinfo else now.replace(tzinfo=zone), ctx, module)
+        else:
+            w = interpret_or_none(g, ctx)
         if w is not None:
             out.append((w, g))
     return out, ctx, zone
+
+
+def _in_zone(text: str, g: list, other: tzinfo, now: datetime, ctx: Context, module) -> Window | None:
+    """Read one phrase again with "now" in the zone it names; the window remembers that zone."""
+    zctx = replace(ctx, now=now.astimezone(other).replace(tzinfo=None))
+    start, end = g[0].start, g[-1].end
+    sub = text[start:end]
+    pieces = [replace(p, start=p.start + start, end=p.end + start) for p in select_pieces(module.lex(sub, zctx))
+              if p.kind != "zone"]
+    if not pieces:
+        return None
+    w = interpret_or_none(pieces, zctx)
+    if w is None:
+        return None
+    w.zone = other
+    w.absolute = False
+    return w
 
 
 def _to_expression(text: str, w: Window, ctx: Context, zone: ZoneInfo, now: datetime) -> TimeExpression:
     def conv(dt: datetime | None) -> datetime | None:
         if dt is None:
             return None
+        if w.zone is not None:
+            return _aware(dt, w.zone).astimezone(zone)  # type: ignore[arg-type]
         if w.absolute:
             base = now if now.tzinfo else now.replace(tzinfo=zone)
             return (base.astimezone(timezone.utc) + (dt - ctx.now)).astimezone(zone)
@@ -142,7 +177,7 @@ def find_all(text: str, now: datetime, tz: str, lang: Lang | None = None, *,
         out.append(_to_expression(text, w, ctx, zone, now))
         if convention == "recognizers" and splits:
             seen = {(w.kind, w.start, w.end)}
-            for sw in split_readings(g, ctx, leading_conns=_check_lang(lang, text) == "en"):
+            for sw in split_readings(g, ctx, leading_conns=check_lang(lang, text) == "en"):
                 if (sw.kind, sw.start, sw.end) not in seen:
                     seen.add((sw.kind, sw.start, sw.end))
                     out.append(_to_expression(text, sw, ctx, zone, now))
@@ -175,9 +210,7 @@ def _merge(groups: list[list], ctx: Context) -> Window | None:
         return None
     if sum(has_time) > 1:
         return None
-    from tools.time_core import _is_coarse
-
-    if any(p.kind == "date" and _is_coarse(p.value) for g in groups for p in g):
+    if any(p.kind == "date" and is_coarse(p.value) for g in groups for p in g):
         return None  # "next week ... 3pm" does not say which day
     flat = [p for g in groups for p in g]
     flat_sorted = sorted(flat, key=lambda p: p.start)
@@ -257,7 +290,7 @@ def _duration_parts(text: str, lang: Lang) -> list[tuple[int, int, float]]:
 
 def find_durations(text: str, lang: Lang | None = None) -> list[timedelta]:
     """Every duration in ``text``; adjacent atoms ("1시간 30분", "1 hour and 30 minutes") are summed."""
-    language = _check_lang(lang, text)
+    language = check_lang(lang, text)
     parts = _duration_parts(text, language)
     joiner = re.compile(r"[\s,]*(?:and)?[\s,]*", re.IGNORECASE)
     out: list[timedelta] = []
@@ -330,7 +363,7 @@ def when_json(text: str, now_iso: str, tz: str, lang: str | None = None) -> dict
         now = datetime.fromisoformat(now_iso)
     except (TypeError, ValueError):
         raise InputError(f"Invalid reference time: {now_iso!r}", hint="Use ISO 8601, e.g. 2026-11-26T10:00:00+09:00.")
-    expr = resolve(text, now, tz, _check_lang(lang, text or ""))
+    expr = resolve(text, now, tz, check_lang(lang, text or ""))
     return expr.to_json() if expr else None
 
 

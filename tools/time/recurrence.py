@@ -1,6 +1,6 @@
 """Recurring time expressions: "매주 월요일", "매일 오후 3시", "격일로", "every other Friday", "daily at 9am".
 
-Kept apart from ``tools.time_resolver.find_all`` (whose windows and the ``minutes when`` contract do not
+Kept apart from ``tools.time.resolver.find_all`` (whose windows and the ``minutes when`` contract do not
 change): a recurrence has no single window, so it is described by what repeats and how often.
 
 A :class:`Recurrence` names the repetition period (``every``, an ISO 8601 duration such as ``P1D``, ``P2W``,
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Callable
 
-from tools import time_en, time_ko
-from tools.time_core import Clock, Context, clock_hour, select_pieces
+from tools.time import en as time_en, ko as time_ko
+from tools.time.core import Clock, Context, clock_hour, select_pieces
 
 POD_CODES = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "dawn": "MO",
              "earlymorning": "MO", "midday": "MI", "lunch": "MI", "daytime": "DT", "businesshours": "BH"}
@@ -207,9 +207,9 @@ def _clock_time(clock: Clock, pod: str | None) -> time:
 def find_recurrences(text: str, lang: str | None = None) -> list[Recurrence]:
     """Every recurring expression in ``text`` in order of appearance, with a clock time or part of day
     attached when one directly follows ("every day at 7pm", "매일 오후 3시") or precedes ("3pm each day")."""
-    from tools.time_resolver import _check_lang
+    from tools.time.resolver import check_lang
 
-    language = _check_lang(lang, text or "")
+    language = check_lang(lang, text or "")
     cue_fn, lexer, after_glue, before_glue = _LANG[language]
     cues = cue_fn(text)
     # leftmost-longest, non-overlapping

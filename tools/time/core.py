@@ -1,9 +1,9 @@
 """Language-independent pieces of the time resolver: calendar arithmetic and the combination rules.
 
-The language lexers (``tools.time_ko``, ``tools.time_en``) turn text into :class:`Piece` objects (a date
+The language lexers (``tools.time.ko``, ``tools.time.en``) turn text into :class:`Piece` objects (a date
 reference, a part of day, a clock time, a computed moment, or a connector such as "from"/"until"). This
 module groups adjacent pieces and turns each group into a :class:`Window`: naive local wall-clock times
-that ``tools.time_resolver`` makes zone-aware.
+that ``tools.time.resolver`` makes zone-aware.
 
 Product semantics (one set, documented here; the ``recognizers`` convention changes only the two points
 marked below, for the Recognizers-Text eval):
@@ -31,6 +31,19 @@ marked below, for the Recognizers-Text eval):
 * "까지"/"by"/"until" X (open-before, inclusive): end = end of X for a date, X itself for a clock time.
   "before/이전/전" X: end = start of X. "after/이후" X: start = end of X for a date, X for a clock time.
   "since/부터/이래" X: start = start of X.
+* "within N minutes/hours" / "N시간 안에·내·이내" = the span [now, now + N); with days or longer it stays
+  the day N days ahead (a deadline). [recognizers: the span for every unit, as before.]
+* "by EOD/COB", "by EOW", "by EOM", "by EOY" = from now to the end of that day / week / month / year.
+  [recognizers: EOW/EOM/EOY are the late part of the period, as their specs write it.]
+* A phrase naming a zone ("Thursday 8h00 PST", "3pm KST", "10am UTC+9", "미국 동부 시간 오전 9시") is read
+  with "now" in that zone (a region's zone: PST in July is Pacific daylight time) and converted to the
+  meeting's zone. [recognizers: the zone is ignored.]
+* A month/day with a weekday it does not fall on this time ("Jul 18, Fri", "7월 18일 금요일") is the
+  nearest year's in which it does. [recognizers: the upcoming month/day.]
+* "the last day of X" / "X 말일", "the first day of X" / "X 첫날" = that one day; "through X" (no left
+  side) = until the end of X, inclusive. "the second last week of X" = the week before X's last one.
+* Named holidays come from the ``holidays`` package (tools.time.holiday); "N business days" / "영업일"
+  skip weekends and the public holidays of the zone's country.
 * Late/early parts of a period: "end of the month/월말" = 16th..end of month, "end of the year/연말" =
   July..December, "later this week/이번 주 후반" = Thursday..Sunday, beginnings symmetric.
   (``due_date`` narrows deadlines: end of week -> Friday, end of month/year -> its last day.)
@@ -72,11 +85,6 @@ def add_months(d: date, n: int) -> date:
     y, m = divmod(d.month - 1 + n, 12)
     year, month = d.year + y, m + 1
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
-def month_start(y: int, m: int) -> date:
-    y2, m2 = divmod(m - 1, 12)
-    return date(y + y2, m2 + 1, 1)
 
 
 def week_start(d: date) -> date:
@@ -159,6 +167,7 @@ class Window:
     text_start: int = 0
     text_end: int = 0
     absolute: bool = False  # start/end computed from now by elapsed time (keep through DST)
+    zone: Any = None  # a tzinfo when the phrase named its own zone ("3pm PST"): the times are wall times there
 
 
 @dataclass
@@ -166,6 +175,7 @@ class Context:
     now: datetime  # naive local wall-clock time
     convention: Convention = "product"
     past_since: bool = False  # English "since X" looks back; Korean "X부터" looks forward
+    country: str | None = None  # ISO 3166 code whose public holidays working-day arithmetic skips
 
     @property
     def today(self) -> date:
@@ -237,10 +247,30 @@ def resolve_date_ref(ref: DateRef, today: date) -> Span | None:
     return None
 
 
-def combine_dates(refs: list[DateRef], today: date) -> Span | None:
-    """Combine several date references of one phrase ("다음 주" + "화요일", "다음 달" + "4일")."""
+def year_by_weekday(month: int, day: int, weekday: int, today: date) -> date | None:
+    """"Jul 18, Fri": the 18 July nearest to today (the later one on a tie) that falls on a Friday."""
+    found = [d for y in range(today.year - 14, today.year + 15)
+             if (d := valid_date(y, month, day)) is not None and d.weekday() == weekday]
+    return min(found, key=lambda d: (abs((d - today).days), d < today)) if found else None
+
+
+def combine_dates(refs: list[DateRef], today: date, *, weekday_fixes_year: bool = False) -> Span | None:
+    """Combine several date references of one phrase ("다음 주" + "화요일", "다음 달" + "4일").
+
+    With ``weekday_fixes_year`` (product), a month/day with a weekday it does not fall on this time
+    ("Jul 18, Fri", "7월 18일 금요일") is the nearest year's where it does. [recognizers: the upcoming one.]"""
     if not refs:
         return None
+    md = [r for r in refs if r.span is None and r.month is not None and r.day is not None and r.year is None]
+    wd = [r for r in refs if r.span is None and r.weekday is not None and r.day is None and r.week_shift is None
+          and r.weekday_mode == "next"]
+    if weekday_fixes_year and len(md) == 1 and len(wd) == 1 and len(refs) == 2:
+        d = valid_date(today.year, md[0].month, md[0].day)  # type: ignore[arg-type]
+        upcoming = resolve_date_ref(md[0], today)
+        if upcoming is not None and upcoming.start.weekday() != wd[0].weekday:
+            fixed = year_by_weekday(md[0].month, md[0].day, wd[0].weekday, today)  # type: ignore[arg-type]
+            if fixed is not None and d is not None:
+                return Span(fixed, fixed + timedelta(days=1), "day")
     spans = [(r, resolve_date_ref(r, today)) for r in refs]
     spans = [(r, s) for r, s in spans if s is not None]
     if not spans:
@@ -293,6 +323,8 @@ def clock_hour(c: Clock, pod: str | None, *, default_rule: bool = True) -> tuple
         if pod == "night" and h < 5:
             return h, c.day_offset + 1
         return (h % 12) + 12, c.day_offset
+    if pod in ("morning", "morning:early", "morning:late") and h == 12:
+        return 12, c.day_offset  # "this morning at 12": noon, the end of the morning
     if pod in ("morning", "dawn", "earlymorning", "morning:early", "morning:late"):
         return h % 12, c.day_offset
     if pod in ("lunch", "midday"):
@@ -337,7 +369,7 @@ def resolve_part(
             s, e = _pod_window(w.start.date(), part.pod, ctx)
             return Window("interval", s, e, "hour")
         return w
-    span = combine_dates(part.dates, today or ctx.today) if part.dates else None
+    span = combine_dates(part.dates, today or ctx.today, weekday_fixes_year=ctx.convention == "product") if part.dates else None
     if (part.moment is not None and part.moment.grain == "day" and part.moment.start is not None and part.dates
             and all(r.weekday is not None and r.span is None and r.day is None for r in part.dates)):
         # "Monday two weeks from now": that weekday in the week of the moment
@@ -404,11 +436,11 @@ def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str], *,
         last_conn = bool(groups) and groups[-1][-1].kind == "conn"
         same_class = p.kind == "date" and groups and not last_conn and any(
             q.kind == "date" and _date_class(q.value) == _date_class(p.value) for q in groups[-1])
-        day_level = groups and any(q.kind in ("date", "moment") and not (q.kind == "date" and _is_coarse(q.value))
+        day_level = groups and any(q.kind in ("date", "moment") and not (q.kind == "date" and is_coarse(q.value))
                                    for q in groups[-1])
         coarse = groups and not day_level and (
-            (p.kind in ("clock", "pod") and any(q.kind == "date" and _is_coarse(q.value) for q in groups[-1]))
-            or (p.kind == "date" and _is_coarse(p.value) and any(q.kind in ("clock", "pod") for q in groups[-1])))
+            (p.kind in ("clock", "pod") and any(q.kind == "date" and is_coarse(q.value) for q in groups[-1]))
+            or (p.kind == "date" and is_coarse(p.value) and any(q.kind in ("clock", "pod") for q in groups[-1])))
         clash = p.kind in ("clock", "pod") and groups and any(
             q.kind == p.kind for q in groups[-1]) and not any(q.kind == "conn" for q in groups[-1])
         if groups and not same_class and not clash and not coarse and glue.fullmatch(text[groups[-1][-1].end : p.start]):
@@ -422,7 +454,7 @@ def group_pieces(text: str, pieces: list[Piece], glue: re.Pattern[str], *,
     return groups
 
 
-def _is_coarse(ref: DateRef) -> bool:
+def is_coarse(ref: DateRef) -> bool:
     """A date reference wider than one day (a week, month, year, or part of one)."""
     if ref.span is not None:
         return (ref.span.end - ref.span.start).days > 1
@@ -848,102 +880,3 @@ def month_span(ctx: Context, shift: int) -> Span:
 
 def year_span(y: int) -> Span:
     return Span(date(y, 1, 1), date(y + 1, 1, 1), "year")
-
-
-# ----------------------------------------------------------------------------------------- holidays
-# Fixed-date holidays (month, day) and rule-based ones (month, weekday, n-th; n = -1: the last).
-FIXED_HOLIDAYS: dict[str, tuple[int, int]] = {
-    "new year": (1, 1), "new year eve": (12, 31), "christmas": (12, 25), "christmas eve": (12, 24),
-    "boxing day": (12, 26), "valentine": (2, 14), "saint patrick": (3, 17), "april fools": (4, 1),
-    "earth day": (4, 22), "workers day": (5, 1), "independence day": (7, 4), "halloween": (10, 31),
-    "veterans day": (11, 11), "juneteenth": (6, 19), "all saints day": (11, 1),
-    # Korean public holidays (solar calendar)
-    "삼일절": (3, 1), "어린이날": (5, 5), "어버이날": (5, 8), "현충일": (6, 6), "광복절": (8, 15),
-    "개천절": (10, 3), "한글날": (10, 9),
-}
-NTH_WEEKDAY_HOLIDAYS: dict[str, tuple[int, int, int]] = {
-    "thanksgiving": (11, 3, 4), "labor day": (9, 0, 1), "memorial day": (5, 0, -1), "mother day": (5, 6, 2),
-    "father day": (6, 6, 3), "martin luther king day": (1, 0, 3), "presidents day": (2, 0, 3),
-    "columbus day": (10, 0, 2),
-}
-EASTER_OFFSETS = {"easter": 0, "easter monday": 1, "good friday": -2, "easter saturday": -1}
-
-
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian computus)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def holiday_date(name: str, year: int) -> date | None:
-    """The date of a named holiday (a key of the tables above, or "black friday") in ``year``."""
-    if name in FIXED_HOLIDAYS:
-        return valid_date(year, *FIXED_HOLIDAYS[name])
-    if name in EASTER_OFFSETS:
-        return easter_sunday(year) + timedelta(days=EASTER_OFFSETS[name])
-    if name == "black friday":
-        d = holiday_date("thanksgiving", year)
-        return d + timedelta(days=1) if d else None
-    if name in NTH_WEEKDAY_HOLIDAYS:
-        month, wd, n = NTH_WEEKDAY_HOLIDAYS[name]
-        if n < 0:
-            last = last_day_of_month(year, month)
-            return last - timedelta(days=(last.weekday() - wd) % 7)
-        first = date(year, month, 1)
-        return first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
-    return None
-
-
-def holiday_span(name: str, today: date, *, year: int | None = None, shift: int | None = None) -> Span | None:
-    """A holiday as a one-day span: in ``year``; else shift 1 = the next one after today, -1 = the last one
-    before today, 0 = this year's; None = this year's unless past, then next year's."""
-    if year is not None:
-        d = holiday_date(name, year)
-    elif shift == 0:
-        d = holiday_date(name, today.year)
-    elif shift == 1:
-        d = holiday_date(name, today.year)
-        if d is not None and d <= today:
-            d = holiday_date(name, today.year + 1)
-    elif shift == -1:
-        d = holiday_date(name, today.year)
-        if d is not None and d >= today:
-            d = holiday_date(name, today.year - 1)
-    else:
-        d = holiday_date(name, today.year)
-        if d is not None and d < today:
-            d = holiday_date(name, today.year + 1)
-    return Span(d, d + timedelta(days=1), "day") if d else None
-
-
-def business_days_span(today: date, n: int, sign: int) -> Span:
-    """The next (sign 1, from tomorrow) or previous (sign -1, up to today) n working days (Mon-Fri)."""
-    d = today
-    count = 0
-    while count < n:
-        d += timedelta(days=sign)
-        if d.weekday() < 5:
-            count += 1
-    if sign > 0:
-        return Span(today + timedelta(days=1), d + timedelta(days=1), "day")
-    return Span(d, today, "day")
-
-
-def clip_to_today(span: Span, part: str, today: date) -> Span:
-    """Recognizers reading of "earlier/later this <period>" when that part contains today: it stops or
-    starts at today ("earlier this year" said on May 28 = Jan 1 .. May 28)."""
-    if not span.start <= today < span.end:
-        return span
-    if part in ("초", "초반"):
-        return Span(span.start, today, span.grain) if today > span.start else span
-    if part in ("말", "후반"):
-        return Span(today, span.end, "day")
-    return span

@@ -1,33 +1,33 @@
 """Korean lexer for the time resolver: text -> pieces (dates, parts of day, clock times, connectors).
 
-Rules are our own regular expressions; the combination logic lives in ``tools.time_core``.
+Rules are our own regular expressions; the combination logic lives in ``tools.time.core``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from tools.time_core import (
-    nth_week, Shift, business_days_span, clip_to_today, holiday_span,
-    Clock, Context, DateRef, Piece, Span, Window, add_months, valid_date,
-    week_start, week_span, month_span, year_span,
-)
+from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, month_span, nth_week,
+                             resolve_date_ref, valid_date, week_span, week_start, year_span)
+from tools.time.holiday import holiday_break, holiday_span, substitute_holiday
+from tools.time.lexicon import alternation, load, squash
+from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
+                                within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
-_NATIVE_UNITS = {"한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "석": 3, "서": 3, "네": 4, "넷": 4, "너": 4,
-                 "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
-_NATIVE_TENS = {"열": 10, "스물": 20, "스무": 20, "서른": 30, "마흔": 40, "쉰": 50}
-_SINO = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+_NUMBERS = load("ko", "numbers")
+_NATIVE_UNITS: dict[str, int] = _NUMBERS["native_units"]
+_NATIVE_TENS: dict[str, int] = _NUMBERS["native_tens"]
+_SINO: dict[str, int] = _NUMBERS["sino"]
 
 NATIVE_RE = r"(?:(?:열|스물|스무|서른|마흔|쉰)\s?(?:하나|한|두|세|네|다섯|여섯|일곱|여덟|아홉)|열|스무|스물|서른|마흔|쉰|하나|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"
 SINO_RE = r"(?:[이삼사오육칠팔구]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구])"
 DIGITS_RE = r"\d+(?:\.\d+)?"
 KNUM_RE = rf"(?:{DIGITS_RE}|{NATIVE_RE}|몇)"
-DAY_WORDS = {"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "여드레": 8, "아흐레": 9,
-             "열흘": 10, "보름": 15, "며칠": 3}
+DAY_WORDS: dict[str, int] = _NUMBERS["day_words"]
 DAY_WORDS_RE = "(?:" + "|".join(DAY_WORDS) + ")"
 
 
@@ -59,9 +59,43 @@ def ko_number(s: str) -> float | None:
     return None
 
 
+SINO_BIG_RE = r"(?:[이삼사오육칠팔구]?천(?:[일이삼사오육칠팔구]?백)?(?:[이삼사오육칠팔구]?십)?[일이삼사오육칠팔구]?)"
+SINO_MONTH_RE = r"(?:십[일이]|[일이삼사오유육칠팔구시십])"
+SINO_DAY_RE = r"(?:[이삼]?십[일이삼사오육칠팔구]?|[일이삼사오육칠팔구])"
+_SINO_MONTH = {"유": 6, "시": 10}
+
+
+def sino_number(s: str) -> int | None:
+    """A Sino-Korean numeral up to 9999 ("이천십삼" = 2013, "십오" = 15, "유"/"시" as months 6/10)."""
+    s = s.replace(" ", "")
+    if s in _SINO_MONTH:
+        return _SINO_MONTH[s]
+    total, digit = 0, None
+    for ch in s:
+        if ch in _SINO:
+            if digit is not None:
+                return None
+            digit = _SINO[ch]
+        elif ch in "천백십":
+            total += (digit or 1) * {"천": 1000, "백": 100, "십": 10}[ch]
+            digit = None
+        else:
+            return None
+    total += digit or 0
+    return total or None
+
+
+def _num(s: str) -> int | None:
+    """Digits or a Sino-Korean numeral."""
+    return int(s) if s.isdigit() else sino_number(s)
+
+
 # ------------------------------------------------------------------------------------------- helpers
-WEEKDAYS = {"월": 0, "화": 1, "수": 2, "목": 3, "금": 4, "토": 5, "일": 6}
+WEEKDAYS: dict[str, int] = load("ko", "weekdays")
 Handler = Callable[[re.Match[str], Context], list[Piece]]
+# Where a word may start: after a non-letter, or right after a particle or ending when the text has no
+# spaces ("파티는연말에", "우리는주초에", "이것은다음주").
+_WORD_START = r"(?:(?<![가-힣])|(?<=[은는이가을를에도의고서로와과들요죠게]))"
 
 
 def _day(ctx: Context, offset: int) -> DateRef:
@@ -81,35 +115,15 @@ def _year_word(word: str | None, ctx: Context) -> int | None:
     if m:
         y = int(m.group(1))
         return y + 2000 if y < 100 else y
-    return ctx.today.year + {"올해": 0, "그해": 0, "금년": 0, "이번": 0, "올": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1,
-                             "재작년": -2, "내후년": 2}.get(word, 0)
+    m = re.fullmatch(rf"({SINO_BIG_RE})년", word)
+    if m:
+        return sino_number(m.group(1))
+    return ctx.today.year + _MODIFIERS["years"].get(word, 0)
 
 
-YEAR_WORDS = r"(?:\d{4}\s*년|\d{2}\s*년(?=\s*\d{1,2}\s*월)|올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|이번)"
-SHIFT_WORDS = {"이번": 0, "이": 0, "금": 0, "다음": 1, "차": 1, "다다음": 2, "지난": -1, "저번": -1, "지지난": -2}
-
-
-def _period_part(base: Span, part: str) -> Span:
-    """초/중순/말/후반 of a week, month or year (see tools.time_core for the windows)."""
-    s, e = base.start, base.end
-    if base.grain == "week":
-        cut = {"초": (0, 3), "초반": (0, 3), "중순": (1, 4), "중반": (1, 4), "말": (3, 7), "후반": (3, 7)}[part]
-        return Span(s + timedelta(days=cut[0]), s + timedelta(days=cut[1]), "day")
-    if base.grain == "month":
-        if part in ("초", "초반"):
-            return Span(s, s.replace(day=16), "day")
-        if part in ("중순", "중반"):
-            return Span(s.replace(day=10), s.replace(day=21), "day")
-        return Span(s.replace(day=16), e, "day")
-    # year
-    if part in ("초", "초반"):
-        return Span(s, s.replace(month=7), "month")
-    if part in ("중순", "중반"):
-        return Span(s.replace(month=4), s.replace(month=10), "month")
-    return Span(s.replace(month=7), e, "month")
-
-
-
+YEAR_WORDS = rf"(?:\d{{4}}\s*년|{SINO_BIG_RE}\s*년|\d{{2}}\s*년(?=\s*\d{{1,2}}\s*월)|올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|이번)"
+_MODIFIERS = load("ko", "modifiers")
+SHIFT_WORDS: dict[str, int] = _MODIFIERS["shift"]
 
 
 # --------------------------------------------------------------------------------------------- rules
@@ -131,13 +145,12 @@ def _now(m, ctx):
     return [Piece("moment", m.start(), m.end(), w)]
 
 
-_REL_DAYS = {"오늘": 0, "금일": 0, "당일": 0, "내일": 1, "명일": 1, "낼": 1, "모레": 2, "내일모레": 2, "내일 모레": 2,
-             "글피": 3, "그글피": 4, "그끄저께": -3, "그끄제": -3, "어제": -1, "어저께": -1, "작일": -1, "그제": -2, "그저께": -2, "엊그제": -2}
+_REL_DAYS: dict[str, int] = load("ko", "relative_days")
 
 
-@rule(r"내일\s?모레|오늘|금일|당일|내일|명일|모레|그글피|글피|어제|어저께|작일|그끄저께|그끄제|그저께|그제|엊그제")
+@rule(alternation(_REL_DAYS, loose=True))
 def _rel_day(m, ctx):
-    return _dp(m, _day(ctx, _REL_DAYS[m.group(0)]))
+    return _dp(m, _day(ctx, _REL_DAYS[squash(m.group(0))]))
 
 
 @rule(r"어젯\s?밤|간밤|어제\s*저녁")
@@ -174,7 +187,7 @@ def _weekday(m, ctx):
     return _dp(m, ref)
 
 
-@rule(r"(?<![가-힣])(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일|간|\s*동안)")
+@rule(_WORD_START + r"(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일(?!정)|간|\s*동안)")
 def _week_rel(m, ctx):
     shift = SHIFT_WORDS[m.group(1)]
     span = week_span(ctx, shift)
@@ -183,53 +196,59 @@ def _week_rel(m, ctx):
             s = span.start + timedelta(days=5)
             span = Span(s, s + timedelta(days=2), "day")
         else:
-            span = _period_part(span, m.group(2))
+            span = period_part(span, m.group(2))
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"(?<![가-힣])주\s*(초반|초|중반|후반)")
+@rule(_WORD_START + r"주\s*(초반|초|중반|후반)")
 def _this_week_part(m, ctx):
-    return _dp(m, DateRef(span=_period_part(week_span(ctx, 0), m.group(1))))
+    return _dp(m, DateRef(span=period_part(week_span(ctx, 0), m.group(1))))
 
 
-@rule(r"(?<![가-힣])(?<!좋은 )주말")
+@rule(_WORD_START + r"(?<!좋은 )(?<!좋은)주말")
 def _weekend(m, ctx):
     s = week_start(ctx.today) + timedelta(days=5)
     return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
 
 
-@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말))?|이달(?:\s*(초반|초|중순|중반|후반|말))?|(?<![가-힣])(월초|월말|월중)")
+@rule(r"(이번|다음|다다음|지난|저번|이)\s*달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|이달(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?|" + _WORD_START + r"(월초|월말일|월말|월중|말일)")
 def _month_rel(m, ctx):
     if m.group(4):
-        return _dp(m, DateRef(span=_period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순"}[m.group(4)])))
+        return _dp(m, DateRef(span=period_part(month_span(ctx, 0), {"월초": "초", "월말": "말", "월중": "중순", "월말일": "말일",
+                                                                     "말일": "말일"}[m.group(4)])))
     word = m.group(1) or "이"
     part = m.group(2) or m.group(3)
     span = month_span(ctx, SHIFT_WORDS[word])
     if part:
-        span = _period_part(span, part)
+        span = period_part(span, part)
         if ctx.convention == "recognizers" and SHIFT_WORDS[word] == 0:
             span = clip_to_today(span, part, ctx.today)
     return _dp(m, DateRef(span=span))
 
 
-@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}})\s*월(?:\s*(\d{{1,2}})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말))?")
+# a Sino month ("삼월", "유월", "시월") only as a word: not "이월된" (carried over)
+_SINO_MONTH_WORD = rf"(?<![가-힣]){SINO_MONTH_RE}(?=\s*월(?:$|[\s,.~-]|에|부터|까지|의|말|초|중|\s*{SINO_DAY_RE}\s*일))"
+
+
+@rule(rf"(?:({YEAR_WORDS})\s*)?(?<!\d)(\d{{1,2}}|{_SINO_MONTH_WORD})\s*월(?:\s*(\d{{1,2}}|{SINO_DAY_RE})\s*일(?!\s*(?:후|뒤|동안|간)))?(?:\s*(초반|초|중순|중반|후반|말일|말|첫날))?")
 def _month_day(m, ctx):
     y = _year_word(m.group(1), ctx)
-    mo = int(m.group(2))
-    if not 1 <= mo <= 12:
+    mo = _num(m.group(2))
+    if mo is None or not 1 <= mo <= 12:
         return []
     if m.group(3):
-        d = int(m.group(3))
+        d = _num(m.group(3))
+        if d is None:
+            return []
         if y is not None:
             dd = valid_date(y, mo, d)
             return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=y)) if dd else []
         return _dp(m, DateRef(month=mo, day=d)) if valid_date(2000, mo, d) else []
     ref = DateRef(month=mo, year=y)
     if m.group(4):
-        from tools.time_core import resolve_date_ref
         span = resolve_date_ref(ref, ctx.today)
         assert span is not None
-        return _dp(m, DateRef(span=_period_part(span, m.group(4))))
+        return _dp(m, DateRef(span=period_part(span, m.group(4))))
     return _dp(m, ref)
 
 
@@ -239,10 +258,17 @@ def _decade(m, ctx):
     return _dp(m, DateRef(span=Span(date(y, 1, 1), date(y + 10, 1, 1), "year")))
 
 
-@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|(?<![가-힣])(연초|연말|연중)")
+@rule(rf"(?<![가-힣])({SINO_BIG_RE})\s*년(?!\s*(?:\d{{1,2}}|{SINO_MONTH_RE})\s*월)")
+def _sino_year(m, ctx):
+    """"이천십삼년": a year in Sino-Korean numerals."""
+    y = sino_number(m.group(1))
+    return _dp(m, DateRef(span=year_span(y))) if y and 1000 <= y <= 2999 else []
+
+
+@rule(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)(?:\s*(초반|초|중순|중반|후반|말))?|(올\s?해|금년|내년|명년|작년|지난해|재작년|내후년|그\s?해)(?:\s*(초반|초|중반|후반|말))?(?!\s*\d{1,2}\s*월)|" + _WORD_START + r"(연초|연말|연중)")
 def _year_rule(m, ctx):
     if m.group(5):
-        span = _period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
+        span = period_part(year_span(ctx.today.year), {"연초": "초", "연말": "말", "연중": "중순"}[m.group(5)])
         return _dp(m, DateRef(span=span))
     y = int(m.group(1)) if m.group(1) else _year_word(m.group(3), ctx)
     assert y is not None
@@ -251,7 +277,7 @@ def _year_rule(m, ctx):
     span = year_span(y)
     part = m.group(2) or m.group(4)
     if part:
-        span = _period_part(span, part)
+        span = period_part(span, part)
         if ctx.convention == "recognizers" and y == ctx.today.year and m.group(3):
             span = clip_to_today(span, part, ctx.today)
     return _dp(m, DateRef(span=span))
@@ -278,7 +304,7 @@ def _dom(m, ctx):
     return _dp(m, DateRef(day=d, weekday=wd))
 
 
-_ORD_KO = {"첫": 1, "첫째": 1, "한": 1, "두": 2, "둘째": 2, "세": 3, "셋째": 3, "네": 4, "넷째": 4, "다섯": 5, "다섯째": 5}
+_ORD_KO: dict[str, int] = _NUMBERS["ordinals"]
 
 
 @rule(rf"(?:({YEAR_WORDS})\s*)?(?:(\d{{1,2}})\s*월\s*(?:의\s*)?)?(첫째|둘째|셋째|넷째|다섯째|첫|두|세|네|다섯|\d{{1,2}}|마지막)\s*(?:번째|번 째|째)?\s*주(?![가-힣]*요일|말|일|간)")
@@ -292,7 +318,6 @@ def _nth_week(m, ctx):
         mo = int(m.group(2))
         if not 1 <= mo <= 12:
             return []
-        from tools.time_core import resolve_date_ref
         span = resolve_date_ref(DateRef(month=mo, year=y), ctx.today)
         assert span is not None
         first, last = span.start, span.end - timedelta(days=1)
@@ -304,50 +329,30 @@ def _nth_week(m, ctx):
 
 
 # relative offsets: "3일 후", "두 시간 뒤", "2주 안에", "한 달 전"
-_UNITS = {"초": "second", "분": "minute", "시간": "hour", "일": "day", "주": "week", "주일": "week", "개월": "month",
-          "달": "month", "년": "year", "해": "year"}
+_UNITS: dict[str, str] = load("ko", "units")
 
 
-def offset_window(ctx: Context, n: float, unit: str, sign: int) -> Window:
-    """The moment n units from now (sign -1: before now). Days and longer give the whole day."""
-    if unit in ("second", "minute", "hour"):
-        delta = timedelta(**{unit + "s": n}) * sign
-        start = ctx.now + delta
-        return Window("instant", start, start + timedelta(minutes=1), "minute", absolute=True)
-    if unit == "day":
-        d = ctx.today + timedelta(days=round(n * sign))
-    elif unit == "week":
-        d = ctx.today + timedelta(days=round(7 * n * sign))
-    elif unit == "month":
-        d = add_months(ctx.today, round(n * sign))
-    else:
-        d = add_months(ctx.today, round(12 * n * sign))
-    s = datetime(d.year, d.month, d.day)
-    return Window("instant", s, s + timedelta(days=1), "day")
+_AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|내(?![가-힣])|전|앞)"
+_SINO_TENS_RE = r"(?:[이삼사오육]?십[일이삼사오육칠팔구]?)"  # "삼십 분": Sino numbers with 십 only (not "이분")
 
 
-def within_window(ctx: Context, n: float, unit: str) -> Window:
-    """"within N units" read as the span from now: [now, now + N) for clock units, else whole days."""
-    end = offset_window(ctx, n, unit, 1)
-    if unit in ("second", "minute", "hour"):
-        now = ctx.now.replace(microsecond=0)
-        return Window("interval", now, end.start, "minute", absolute=True)
-    return Window("interval", datetime.combine(ctx.today, datetime.min.time()), end.start, "day")
-
-
-_AFTER_WORDS = r"(후|뒤|있다가?|지나서|만에|안에|이내에?|내에|내로|전|앞)"
-
-
-@rule(rf"({KNUM_RE}|일(?=\s*주일))\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
+@rule(rf"({KNUM_RE}|일(?=\s*주일)|{_SINO_TENS_RE}(?=\s*분)|[삼오육칠팔](?=\s*분)|(?<![가-힣])[이삼사오육칠팔구](?=\s*[일주]\s*(?:후|뒤|전)))"
+      rf"\s*(시간|주일|개월|분|초|일|주|달|년|해)\s*(반)?\s*{_AFTER_WORDS}")
 def _offset(m, ctx):
     n = ko_number(m.group(1))
+    if n is None and len(m.group(1)) == 1 and m.group(1) in _SINO:  # "오분 내", "삼일 후", "이주 후"
+        n = float(_SINO[m.group(1)])
     if n is None or (m.group(2) == "해" and m.group(1) in ("이", "삼")):
         return []
     if m.group(3):
         n += 0.5
     sign = -1 if m.group(4) in ("전", "앞") else 1
-    if ctx.convention == "recognizers" and m.group(4).startswith(("이내", "내에")):
-        return [Piece("moment", m.start(), m.end(), within_window(ctx, n, _UNITS[m.group(2)]))]
+    unit = _UNITS[m.group(2)]
+    within = m.group(4).startswith(("이내", "내", "안에"))
+    if within and (ctx.convention == "recognizers" and m.group(4).startswith(("이내", "내에"))
+                   or ctx.convention == "product" and unit in ("second", "minute", "hour")):
+        # "한 시간 안에", "두 시간 반 내": the span from now (product: clock units; "3일 안에" stays a day)
+        return [Piece("moment", m.start(), m.end(), within_window(ctx, n, unit))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, _UNITS[m.group(2)], sign))]
 
 
@@ -385,34 +390,22 @@ def _next_n(m, ctx):
     if n is None or (unit is None and word not in DAY_WORDS):
         return []
     unit_name = "day" if unit in (None, "일") else _UNITS[unit]
-    if unit_name in ("minute", "hour"):
-        now = ctx.now.replace(microsecond=0)
-        delta = timedelta(**{unit_name + "s": n})
-        s, e = (now - delta, now) if m.group(1) in ("최근", "지난") else (now, now + delta)
-        return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "minute", absolute=True))]
-    if m.group(1) in ("최근", "지난"):
-        end = ctx.today
-        start = offset_window(ctx, n, unit_name, -1).start.date()
-    else:
-        start = ctx.today + timedelta(days=1)
-        end = offset_window(ctx, n, unit_name, 1).start.date() + timedelta(days=1)
-    s = datetime.combine(start, datetime.min.time())
-    e = datetime.combine(end, datetime.min.time())
-    return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "day"))]
+    w = next_n_window(ctx, n, unit_name, m.group(1) in ("최근", "지난"))
+    return [Piece("moment", m.start(), m.end(), w)]
 
 
 # parts of day (before clock rules so "오후 3시" is two pieces: pod + clock)
-_PODS = {"새벽": "dawn", "이른 아침": "earlymorning", "이른아침": "earlymorning", "아침": "morning",
-         "오전": "morning", "점심시간": "lunch", "점심 시간": "lunch", "점심": "lunch", "낮": "midday",
-         "한낮": "midday", "오후": "afternoon", "저녁": "evening", "밤": "night", "한밤중": "night", "야간": "night",
-         "퇴근 후": "evening", "업무 시간": "businesshours", "근무 시간": "businesshours"}
+_PODS: dict[str, str] = load("ko", "parts_of_day")
 
 
-@rule(r"(?<!좋은 )(?<!좋은)(?:이른\s?아침|점심\s?시간|업무 시간|근무 시간|한밤중|한낮|새벽|아침|오전|점심|오후|저녁|(?<![가-힣])낮|(?<![가-힣])밤(?!새)|야간)")
+# 낮/밤 are parts of day only as words of their own, or right after a day ("오늘밤", "금요일밤", "내일낮")
+_AFTER_DAY = r"(?:(?<![가-힣])|(?<=오늘|내일|모레|어제|글피|요일|그날)|(?<=다음날))"
+
+
+@rule(r"(?<!좋은 )(?<!좋은)(?:" + alternation([k for k in _PODS if k not in ("낮", "밤")], loose=True)
+      + rf"|{_AFTER_DAY}낮|{_AFTER_DAY}밤(?!새))")
 def _pod(m, ctx):
-    key = m.group(0)
-    key = {"이른아침": "이른 아침", "점심 시간": "점심시간"}.get(key, key)
-    return [Piece("pod", m.start(), m.end(), _PODS[key])]
+    return [Piece("pod", m.start(), m.end(), _PODS[squash(m.group(0))])]
 
 
 _HOUR_RE = r"(\d{1,2}|열두|열한|열|한|두|세|네|다섯|여섯|일곱|여덟|아홉)"
@@ -455,9 +448,7 @@ def _end_of_today(m, ctx):
 
 
 # connectors
-_CONNS = {"부터": "from-post", "에서": "from-post", "까지": "before-incl", "전까지": "before-excl",
-          "이전": "before-excl", "전에": "before-excl", "이후": "after-excl", "후에": "after-excl", "후로": "after-excl",
-          "이래": "since", "이래로": "since", "~": "to", "∼": "to", "〜": "to", "-": "to", "–": "to", "사이": "between-end"}
+_CONNS: dict[str, str] = load("ko", "connectors")
 
 
 @rule(r"부터|에서(?!는)|전까지|까지|이전|전에|이후|후에|후로|이래로|이래|~|∼|〜|(?<=\d)\s*[-–]\s*(?=\d)|사이")
@@ -532,23 +523,32 @@ def lex(text: str, ctx: Context) -> list[Piece]:
 
 
 # ------------------------------------------------------------------------------------- holidays
-_KO_HOLIDAYS = {"크리스마스이브": "christmas eve", "크리스마스": "christmas", "성탄절": "christmas", "신정": "new year",
-                "새해첫날": "new year", "삼일절": "삼일절", "어린이날": "어린이날", "어버이날": "어버이날", "현충일": "현충일",
-                "광복절": "광복절", "개천절": "개천절", "한글날": "한글날", "독립기념일": "independence day",
-                "핼러윈": "halloween", "할로윈": "halloween", "발렌타인데이": "valentine", "밸런타인데이": "valentine",
-                "만우절": "april fools", "부활절": "easter", "추수감사절": "thanksgiving"}
+_KO_HOLIDAYS: dict[str, str] = load("ko", "holidays")
 
 
-@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?(크리스마스\s*이브|크리스마스|성탄절|신정|새해\s*첫\s*날|삼일절|어린이날|어버이날"
-      r"|현충일|광복절|개천절|한글날|독립\s*기념일|핼러윈|할로윈|발렌타인\s*데이|밸런타인\s*데이|만우절|부활절|추수\s*감사절)")
+# a bare "설" is the holiday only as a word of its own ("설 연휴", "설에"), not in "설명", "설계"
+_KO_HOLIDAY_RE = (alternation([k for k in _KO_HOLIDAYS if k != "설"], loose=True)[:-1]
+                  + r"|(?<![가-힣])설(?![가-힣])|(?<![가-힣])설(?=에\b|에\s))")
+
+
+@rule(rf"(?:({YEAR_WORDS}|다음|지난|다가오는|오는)\s*)?({_KO_HOLIDAY_RE})(\s*연휴)?")
 def _holiday(m, ctx):
-    name = _KO_HOLIDAYS[re.sub(r"\s+", "", m.group(2))]
+    name = _KO_HOLIDAYS[squash(m.group(2))]
     word = (m.group(1) or "").replace(" ", "")
     shift = {"다음": 1, "다가오는": 1, "오는": 1, "지난": -1}.get(word)
     year = _year_word(word, ctx) if word and shift is None and word != "이번" else None
     if word == "이번":
         shift = 0
     span = holiday_span(name, ctx.today, year=year, shift=shift)
+    if span and m.group(3):  # "추석 연휴": the days off around it
+        span = holiday_break(span.start, "KR")
+    return _dp(m, DateRef(span=span)) if span else []
+
+
+@rule(r"(?<![가-힣])대체\s*(?:공휴일|휴일)")
+def _substitute_holiday(m, ctx):
+    """"대체공휴일": the next substitute holiday (KR unless the zone names another country)."""
+    span = substitute_holiday(ctx.today, ctx.country or "KR")
     return _dp(m, DateRef(span=span)) if span else []
 
 
@@ -560,7 +560,7 @@ def _business_days(m, ctx):
     if not n:
         return []
     sign = -1 if (m.group(1) or m.group(3)) in ("지난", "최근") else 1
-    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign)))
+    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign, ctx.country)))
 
 
 @rule(r"(올\s?해|금년|이번\s*달|이번\s*주)\s*(?:현재|지금)\s*까지|연초\s*(?:부터|대비)\s*(?:현재|지금|오늘)\s*까지")
@@ -609,3 +609,21 @@ def _bare_hour_before_range(m, ctx):
     """"오후 5에서 6시까지": the left end of an hour range may leave out 시."""
     h = int(m.group(1))
     return [Piece("clock", m.start(), m.end(), Clock(h))] if 0 <= h <= 24 else []
+
+
+_KO_ZONES: dict[str, str] = load("ko", "zones")
+
+
+@rule(rf"(?:{alternation(_KO_ZONES, loose=True)}|(?-i:KST|UTC|GMT|PST|EST|CET|JST))(?:\s*기준(?:으로)?)?"
+      r"|(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?([0-5]\d))?(?:\s*기준(?:으로)?)?")
+def _zone(m, ctx):
+    """"한국 시간 기준 오후 3시", "미국 동부 시간 오전 9시", "UTC+9 기준": the phrase is read in that zone."""
+    if m.group(2):
+        off = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if off > 14 * 60:
+            return []
+        return [Piece("zone", m.start(), m.end(), timezone(timedelta(minutes=-off if m.group(1) == "-" else off)))]
+    word = re.sub(r"\s*기준(?:으로)?$", "", m.group(0))
+    key = squash(word)
+    zone = _KO_ZONES.get(key) or load("", "zones").get(key.lower())
+    return [Piece("zone", m.start(), m.end(), zone)] if zone else []

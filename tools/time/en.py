@@ -1,37 +1,33 @@
 """English lexer for the time resolver: text -> pieces (dates, parts of day, clock times, connectors).
 
-Rules are our own regular expressions; the combination logic lives in ``tools.time_core``.
+Rules are our own regular expressions; the combination logic lives in ``tools.time.core``.
 Numeric dates are read US style (month/day) unless the first number cannot be a month.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
-from tools.time_core import (
-    nth_week, Shift, shift_date, business_days_span, clip_to_today, holiday_span,
-    Clock, Context, DateRef, Piece, Span, Window, add_months, resolve_date_ref, valid_date, week_start, week_span, month_span, year_span,
-)
-from tools.time_ko import _period_part as period_part, offset_window, within_window
+from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, add_months, month_span, nth_week,
+                             resolve_date_ref, shift_date, valid_date, week_span, week_start, year_span)
+from tools.time.holiday import holiday_break, holiday_country, holiday_span
+from tools.time.lexicon import alternation, load
+from tools.time.windows import (business_day_after, business_days_span, clip_to_today, last_day, next_n_window,
+                                offset_window, period_part, until_end, within_window)
 
 # ------------------------------------------------------------------------------------------- numbers
-_ONES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
-_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-        "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-        "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
-        "thirtieth": 30}
-_FEW = {"half an": 0.5, "half a": 0.5, "a": 1, "an": 1, "one": 1, "couple": 2, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
-        "several": 3, "some": 3}
+_NUMBERS = load("en", "numbers")
+_ONES: dict[str, int] = _NUMBERS["ones"]
+_TENS: dict[str, int] = _NUMBERS["tens"]
+_ORD: dict[str, int] = _NUMBERS["ordinals"]
+_FEW: dict[str, float] = _NUMBERS["few"]
 
 WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[\s-]?(?:one|two|three|four|five|six|seven|eight|nine))?"
               r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
               r"|sixteen|seventeen|eighteen|nineteen)")
-NUM_RE = rf"(?:\d+(?:\.\d+)?|half an|half a|{WORDNUM_RE}|a couple of|a couple|couple of|couple|a few|few|several|some|an|a)"
+NUM_RE = rf"(?:\d+(?:\.\d+)?|{WORDNUM_RE}|" + alternation(_FEW)[3:]
 ORD_WORD_RE = (r"(?:(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
                r"|" + "|".join(sorted(_ORD, key=len, reverse=True)) + ")")
 DAYNUM_RE = rf"(?:(\d{{1,2}})(?!\d)(?:st|nd|rd|th)?|({ORD_WORD_RE}))"
@@ -77,18 +73,16 @@ def _daynum(m: re.Match[str], g1: int, g2: int) -> int | None:
     return None
 
 
-MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-          "nov": 11, "dec": 12}
-MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-            r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-WEEKDAY_RE = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu"
-              r"|fri)\b\.?|\b(?-i:Sat|Sun|SAT|SUN)\b\.?")
+MONTHS: dict[str, int] = load("en", "months")
+MONTH_RE = alternation(MONTHS) + r"\.?"
+_WD = load("en", "weekdays")
+WEEKDAYS: dict[str, int] = {**_WD["words"], **{k.lower(): v for k, v in _WD["case_sensitive"].items()}}
+WEEKDAY_RE = (alternation(_WD["words"]) + r"\b\.?|\b(?-i:" + "|".join(_WD["case_sensitive"]) + r")\b\.?")
 UNIT_RE = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|years?|yrs?)"
 
 
 def month_num(s: str) -> int:
-    return MONTHS[s.lower().rstrip(".")[:3]]
+    return MONTHS[s.lower().rstrip(".")]
 
 
 def unit_name(s: str) -> str:
@@ -130,11 +124,12 @@ def _dp(m: re.Match[str], ref: DateRef | None) -> list[Piece]:
     return [Piece("date", m.start(), m.end(), ref)] if ref is not None else []
 
 
+_MODIFIERS = load("en", "modifiers")
+
+
 def _shift(word: str | None) -> int:
     w = (word or "this").lower().strip()
-    return {"this": 0, "current": 0, "the current": 0, "next": 1, "the next": 1, "following": 1,
-            "the following": 1, "coming": 1, "the coming": 1, "upcoming": 1, "last": -1, "previous": -1,
-            "the previous": -1, "past": -1, "the past": -1, "the last": -1, "the": 0}.get(w, 0)
+    return _MODIFIERS["shift"].get(w, 0)
 
 
 @rule(r"\b(?:right now|now|at the moment|currently)\b")
@@ -144,12 +139,10 @@ def _now(m, ctx):
     return [Piece("moment", m.start(), m.end(), w)]
 
 
-_REL = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1,
-        "the day after tomorrow": 2, "day after tomorrow": 2, "the day before yesterday": -2,
-        "day before yesterday": -2}
+_REL: dict[str, int] = load("en", "relative_days")
 
 
-@rule(r"\b(?:the day after tomorrow|day after tomorrow|the day before yesterday|day before yesterday|today|tomorrow|tmrw|tmr|yesterday)\b")
+@rule(r"\b" + alternation(_REL).replace(r"\ ", r"\s+") + r"\b")
 def _rel_day(m, ctx):
     return _dp(m, _day(ctx, _REL[m.group(0).lower()]))
 
@@ -160,9 +153,9 @@ def _tonight(m, ctx):
 
 
 @rule(rf"\b(?:(this past|past|this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})"
-      rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
+      rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!h\d|h\b|\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
 def _weekday(m, ctx):
-    wd = WEEKDAYS[m.group(2).lower().rstrip(".")[:3]]
+    wd = WEEKDAYS[m.group(2).lower().rstrip(".")]
     mod = (m.group(1) or "").lower()
     day = _daynum(m, 3, 4) if (m.group(3) or m.group(4)) else None
     if day is not None and 1 <= day <= 31:
@@ -203,18 +196,17 @@ def _period(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"\b(?:(this|next|last|the)\s+)?weekend\b")
+@rule(r"\b(?:(this|next|last|the)\s+)?week-?end\b")
 def _weekend(m, ctx):
     shift = _shift(m.group(1))
     s = week_start(ctx.today) + timedelta(weeks=shift, days=5)
     return _dp(m, DateRef(span=Span(s, s + timedelta(days=2), "day")))
 
 
-_PART_WORD = {"beginning": "초", "start": "초", "early": "초", "earlier": "초", "middle": "중순", "mid": "중순",
-              "end": "말", "late": "말", "later": "말"}
+_PART_WORD: dict[str, str] = _MODIFIERS["period_parts"]
 
 
-@rule(r"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current)\s+)?(week|month|year)\b"
+@rule(r"\b(?:the\s+)?(beginning|start|middle|end)\s+of\s+(?:(?:the|this)\s+)?(?:(next|last|previous|this|current|coming|upcoming|following)\s+)?(week|month|year)\b"
       r"|\b(early|earlier|mid|late|later)[\s-]+(?:in\s+)?(?:(the|this|next|last|previous)\s+)?(week|month|year)\b")
 def _period_part_rule(m, ctx):
     part = _PART_WORD[(m.group(1) or m.group(4)).lower()]
@@ -237,7 +229,7 @@ def _month_part(m, ctx):
     return _dp(m, DateRef(span=period_part(span, part), edge=(span, part)))
 
 
-@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(day|today|tomorrow|(?:this\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|\bend of day\b|\bEOD\b")
+@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(day|today|tomorrow|(?:this\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|\bend of day\b")
 def _end_of_day(m, ctx):
     word = (m.group(1) or "today").lower()
     if word in ("day", "today"):
@@ -263,6 +255,10 @@ def _month_day(m, ctx):
     if m.group(5):
         dd = valid_date(int(m.group(5)), mo, d)
         return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"), year=dd.year)) if dd else []
+    if m.group(1):  # "Fri, Jul 18": the weekday may fix the year (tools.time.core.combine_dates)
+        wd = WEEKDAYS[m.group(1).lower().rstrip(".")]
+        return [Piece("date", m.start(1), m.end(1), DateRef(weekday=wd)),
+                Piece("date", m.start(2), m.end(), DateRef(month=mo, day=d))]
     return _dp(m, DateRef(month=mo, day=d))
 
 
@@ -355,7 +351,7 @@ def _dom(m, ctx):
 
 
 # ------------------------------------------------------------------------------------- offsets
-@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})(?:\s+|(?<=\d))({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
+@rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})(?:\s+and\s+a\s+half)?(?:\s+|(?<=\d))({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
       rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
 def _offset(m, ctx):
     num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -368,9 +364,39 @@ def _offset(m, ctx):
         return _next_n_pieces(m, ctx, n, unit_name(unit), False)  # "in the next two days": the span
     tail = (m.group(5) or "").lower()
     sign = -1 if tail in ("ago", "before today", "earlier") else 1
-    if ctx.convention == "recognizers" and m.group(0).lower().startswith("within"):
+    within = m.group(0).lower().startswith("within")
+    if within and (ctx.convention == "recognizers" or unit_name(unit) in ("second", "minute", "hour")):
+        # "within 2 hours": the span from now (product: for clock units; a day-unit deadline stays a day)
         return [Piece("moment", m.start(), m.end(), within_window(ctx, n, unit_name(unit)))]
     return [Piece("moment", m.start(), m.end(), offset_window(ctx, n, unit_name(unit), sign))]
+
+
+@rule(rf"\b(?:(in|within|after)\s+)?({NUM_RE})\s*(?:hours?|hrs?|h)\s*,?\s*(?:and\s+)?(\d{{1,2}}|{WORDNUM_RE})\s*(?:minutes?|mins?|m)\b"
+      rf"(?:\s+(from\s+now|later|ago))?")
+def _clock_offset(m, ctx):
+    """"in 1 hour and 30 minutes", "within 2 hours 15 minutes", "1 hour 30 minutes ago": now plus both."""
+    if not (m.group(1) or m.group(4)):
+        return []
+    h, mi = en_number(m.group(2)), en_number(m.group(3))
+    if h is None or mi is None or mi >= 60:
+        return []
+    minutes = h * 60 + mi
+    if (m.group(1) or "").lower() == "within":
+        return [Piece("moment", m.start(), m.end(), within_window(ctx, minutes, "minute"))]
+    sign = -1 if (m.group(4) or "").lower() == "ago" else 1
+    return [Piece("moment", m.start(), m.end(), offset_window(ctx, minutes, "minute", sign))]
+
+
+@rule(rf"\b(in|within|after)\s+({NUM_RE})\s+(?:business|working|work)\s+days?\b")
+def _in_business_days(m, ctx):
+    """"in 3 business days": the third working day from today (skipping the zone's public holidays);
+    "within 3 business days": the span up to it."""
+    n = en_number(m.group(2))
+    if n is None or n < 1 or n != int(n):
+        return []
+    if m.group(1).lower() == "within":
+        return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), 1, ctx.country)))
+    return _dp(m, DateRef(span=business_day_after(ctx.today, int(n), 1, ctx.country)))
 
 
 _UNIT_ATOM = rf"({NUM_RE})\s+(years?|yrs?|months?|weeks?|wks?|days?)"
@@ -389,6 +415,12 @@ def _compound_offset(m, ctx):
         d = shift_date(d, n, unit_name(unit), sign)
     s0 = datetime.combine(d, time())
     return [Piece("moment", m.start(), m.end(), Window("instant", s0, s0 + timedelta(days=1), "day"))]
+
+
+@rule(r"\b(?:the\s+)?day\s+(after|before)(?=\s+(?!tomorrow\b|yesterday\b)\w)")
+def _day_after(m, ctx):
+    """"the day after Christmas", "the day before the deadline on Friday": one day from the anchor."""
+    return [Piece("shift", m.start(), m.end(), Shift(1, "day", 1 if m.group(1).lower() == "after" else -1, "at", "after"))]
 
 
 _SHIFT_MODE = {"more than": "more", "over": "more", "less than": "less", "within": "less"}
@@ -425,27 +457,12 @@ def _next_hour(m, ctx):
 
 def _next_n_pieces(m: re.Match[str], ctx: Context, n: float, unit: str, past: bool) -> list[Piece]:
     """"the next 3 days" = tomorrow .. +3 days; "the past 2 hours" = the 2 hours up to now."""
-    if unit in ("minute", "hour"):
-        now = ctx.now.replace(microsecond=0)
-        delta = timedelta(**{unit + "s": n})
-        s0, e0 = (now - delta, now) if past else (now, now + delta)
-        return [Piece("moment", m.start(), m.end(), Window("interval", s0, e0, "minute", absolute=True))]
-    if past:
-        start = offset_window(ctx, n, unit, -1).start.date()
-        end = ctx.today
-    else:
-        start = ctx.today + timedelta(days=1)
-        end = offset_window(ctx, n, unit, 1).start.date() + timedelta(days=1)
-    s = datetime.combine(start, datetime.min.time())
-    e = datetime.combine(end, datetime.min.time())
-    return [Piece("moment", m.start(), m.end(), Window("interval", s, e, "day"))]
+    return [Piece("moment", m.start(), m.end(), next_n_window(ctx, n, unit, past))]
 
 
 # --------------------------------------------------------------------------------- parts of day
-_PODS = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
-         "lunch": "lunch", "lunchtime": "lunch", "lunch time": "lunch", "early morning": "earlymorning",
-         "daytime": "daytime", "business hours": "businesshours", "working hours": "businesshours",
-         "overnight": "night", "dawn": "dawn"}
+_POD_LEX = load("en", "parts_of_day")
+_PODS: dict[str, str] = _POD_LEX["parts"]
 
 
 _MEAL_VERB = re.compile(r"\b(?:have|has|having|had|eat|eats|eating|ate|grab|grabbing|get|getting|got|bring|brought|buy"
@@ -453,7 +470,8 @@ _MEAL_VERB = re.compile(r"\b(?:have|has|having|had|eat|eats|eating|ate|grab|grab
                         r"(?:\s+(?:a|an|some|our|my|the|their|your|his|her))?\s+$", re.IGNORECASE)
 
 
-@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday|next|last|previous)\s+)?(morning|afternoon|evening|night|lunch\s?time|lunch|daytime|business hours|working hours|dawn)s?\b")
+@rule(r"(?<!good )\b(?:(early|late|later|earlier)\s+(?:in\s+the\s+)?)?(?:(this|tomorrow|yesterday|next|last|previous)\s+)?("
+      + alternation([k for k in _PODS if k != "early morning"]).replace(r"\ ", r"\s?") + r")s?\b")
 def _pod(m, ctx):
     word = re.sub(r"\s+", " ", m.group(3).lower())
     out: list[Piece] = []
@@ -504,6 +522,31 @@ def _clock(m, ctx):
     return [Piece("clock", m.start(), m.end(), c)] if c else []
 
 
+@rule(r"(?<![\w:.])(?:at\s+|@\s*)?([01]?\d|2[0-4])h([0-5]\d)(?![\w:])(?!\s*(?:m|min|mins|minutes)\b)")
+def _clock_h(m, ctx):
+    """"15h30", "8h00": the French / European 24-hour notation."""
+    return [Piece("clock", m.start(), m.end(), Clock(int(m.group(1)), int(m.group(2)), 0, None, explicit_24h=True))]
+
+
+@rule(r"(?:(?<=\btonight )|(?<=\btonite )|(?<=\btoday )|(?<=\btomorrow )|(?<=\bat )|(?<=\bby )|(?<=@))\s*(\d{3,4})(?![\d:/.%,]|\s*(?:{0})\b|\s*(?:people|percent|dollars|units|am|pm|a\.m|p\.m)\b)".replace("{0}", UNIT_RE))
+def _clock_digits(m, ctx):
+    """"tonight 815", "at 1530": three or four digits as hours and minutes."""
+    digits = m.group(1)
+    h, mi = int(digits[:-2]), int(digits[-2:])
+    if h > 24 or mi > 59:
+        return []
+    return [Piece("clock", m.start(1), m.end(), Clock(h, mi, 0, None, explicit_24h=len(digits) == 4 and h != 0 and h >= 13 or digits.startswith("0")))]
+
+
+@rule(rf"(?<![\d:/.$])\b(\d{{1,2}}|{HOUR_WORD_RE})(?::([0-5]\d))?(?=\s+(?:tonight|tonite|this\s+evening)\b)")
+def _hour_before_tonight(m, ctx):
+    """"8 tonight", "9:30 this evening": an hour said right before the evening it is in."""
+    h = en_number(m.group(1))
+    if h is None or not 1 <= h <= 12:
+        return []
+    return [Piece("clock", m.start(), m.end(), Clock(int(h), int(m.group(2) or 0)))]
+
+
 @rule(rf"(?<![\d:/.])(\d{{3,4}})\s*{_MER}")
 def _clock_compact(m, ctx):
     s = m.group(1)
@@ -544,12 +587,17 @@ def _on_the_day(m, ctx):
     return [Piece("date", m.start(), m.end(), DateRef(day=d))] if 1 <= d <= 31 else []
 
 
-@rule(rf"\b(?:at\s+)?(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE})(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
+@rule(rf"\b(?:at\s+)?(half|a quarter|quarter|(\d{{1,2}}|{WORDNUM_RE})\s*(?:min(?:ute)?s?)?)\s+(past|after|to|before)\s+(\d{{1,2}}|{HOUR_WORD_RE}|noon|midnight)(?:\s*o'?\s?clock)?(?:\s*{_MER})?")
 def _clock_past(m, ctx):
     q = m.group(1).lower()
     if m.group(3).lower() in ("to", "before") and not re.search(r"half|quarter|min", q):
         return []  # "5 to 6pm" is a range, not 6:55
     mins = 30 if q == "half" else 15 if "quarter" in q else en_number(m.group(2) or "")
+    if m.group(4).lower() in ("noon", "midnight") and mins is not None:  # "a quarter to noon": 11:45
+        base = 12 * 60 if m.group(4).lower() == "noon" else 24 * 60
+        total = base + (int(mins) if m.group(3).lower() in ("past", "after") else -int(mins))
+        hh, mm = divmod(total % (24 * 60), 60)
+        return [Piece("clock", m.start(), m.end(), Clock(hh, mm, 0, None, explicit_24h=True))]
     h = en_number(m.group(4))
     if mins is None or h is None or not 1 <= h <= 12:
         return []
@@ -558,7 +606,7 @@ def _clock_past(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(hh or 12, mm, 0, _mer(m.group(5))))]
 
 
-@rule(r"\b(?:12\s+)?(noon|midday)(?:ish)?\b")
+@rule(r"\b(?:12\s+)?(noon|mid-?day)(?:ish)?\b")
 def _noon(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
 
@@ -602,16 +650,7 @@ def _clock_range(m, ctx):
 
 
 # --------------------------------------------------------------------------------------- connectors
-_CONNS = {"by": "before-incl", "until": "until", "till": "until", "til": "until",
-          "up to": "until", "no later than": "until", "not later than": "until",
-          "before": "before-excl", "prior to": "before-excl", "earlier than": "before-excl",
-          "after": "after-excl", "later than": "after-excl", "since": "since", "starting": "since",
-          "starting from": "since", "beginning": "since", "as of": "since", "from": "from", "to": "to",
-          "through": "to", "thru": "to", "-": "to", "–": "to", "between": "between", "and": "and",
-          "as early as": "since", "greater than": "after-excl", "as late as": "until", "or later": "since-post", "and later": "since-post",
-          "or after": "since-post", "and after": "since-post", "and greater": "since-post", "or greater": "since-post",
-          "onwards": "since-post", "onward": "since-post", "and beyond": "since-post", "or earlier": "before-post",
-          "and earlier": "before-post", "or before": "before-post", "and before": "before-post"}
+_CONNS: dict[str, str] = load("en", "connectors")
 
 
 @rule(r"\b(?:(?:or|and)\s+(?:later|after|greater|beyond|earlier|before)|onwards?)\b(?![ \t]+(?:\d|than\b))|[>＞]\s*=|[<＜]\s*=|\bbeginning(?:\s+on)?\b(?!\s+of\b)|\b(?:greater than|as early as|as late as|no later than|not later than|later than|earlier than|prior to|up to|starting from|starting|as of|by|until|till|til|before|after|since|from|to|through|thru|between|and)\b|(?<=\d)\s*[-–]\s*(?=\d|[a-z])")
@@ -684,10 +723,12 @@ def _week_of(m, ctx):
 _NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
 
 
-@rule(rf"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(week|{WEEKDAY_RE})\s+(?:of|in)\s+(?:(this|next|last)\s+(month|year)|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?|(\d{{4}}))")
+@rule(rf"\b(?:the\s+)?((?:(?:second|2nd|third|3rd)[\s-]+(?:to[\s-]+)?)?last|first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|penultimate)\s+(week|{WEEKDAY_RE})\s+(?:of|in)\s+(?:(this|next|last)\s+(month|year)|({MONTH_RE})(?:\s*,?\s*(\d{{4}}))?|(\d{{4}}))")
 def _nth_in(m, ctx):
-    nth = m.group(1).lower()
-    n = None if nth == "last" else _NTH[nth]
+    nth = re.sub(r"[\s-]+", " ", m.group(1).lower())
+    back = 1 if nth == "penultimate" else 2 if nth.endswith("last") and nth.split()[0] in ("third", "3rd") else \
+        1 if nth.endswith("last") and nth != "last" else 0
+    n = None if nth.endswith("last") or nth == "penultimate" else _NTH[nth]
     if m.group(3):
         shift = _shift(m.group(3))
         span = month_span(ctx, shift) if m.group(4).lower() == "month" else year_span(ctx.today.year + shift)
@@ -699,11 +740,11 @@ def _nth_in(m, ctx):
     first, last = span.start, span.end - timedelta(days=1)
     unit = m.group(2).lower()
     if unit == "week":
-        s = nth_week(first, last, n)
+        s = nth_week(first, last, n) - timedelta(weeks=back)
         return _dp(m, DateRef(span=Span(s, s + timedelta(days=7), "week")))
-    wd = WEEKDAYS[unit.rstrip(".")[:3]]
+    wd = WEEKDAYS[unit.rstrip(".")]
     if n is None:
-        d = last - timedelta(days=(last.weekday() - wd) % 7)
+        d = last - timedelta(days=(last.weekday() - wd) % 7 + 7 * back)
     else:
         d = first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
     if d >= span.end:
@@ -726,7 +767,7 @@ RULES_BY_NAME = {"weekday": next(p for p, h in RULES if h is _weekday)}
 POSTFIX = False
 
 
-@rule(r"\b(?:(this|next|last|the)\s+|(?:the\s+)?(current|coming|following|upcoming|previous|past)\s+)quarter\b|\b(?:q([1-4])|([1-4])(?:st|nd|rd|th)\s+quarter)(?:\s+(?:of\s+)?(\d{4}))?\b|\b(\d{4})[\s-]*(q[1-4]|h[12])\b|\b(h[12])\s+(\d{4})\b")
+@rule(r"\b(?:(this|next|last|the)\s+|(?:the\s+)?(current|coming|following|upcoming|previous|past)\s+)quarter\b|\b(?:q([1-4])|([1-4])(?:st|nd|rd|th)\s+(?:quarter|qtr\.?|qr\.?))(?:\s+(?:of\s+)?(?:fy\s?)?(\d{4}))?(?!\w)|\b(\d{4})[\s-]*(q[1-4]|h[12])\b|\b(h[12])\s+(\d{4})\b")
 def _quarter(m, ctx):
     def qspan(y: int, q: int, months: int = 3) -> Span:
         s0 = date(y, (q - 1) * months + 1, 1)
@@ -748,6 +789,27 @@ def _quarter(m, ctx):
     return _dp(m, DateRef(span=qspan(y, int(code[1]), 6)))
 
 
+_ZONES: dict[str, str] = load("", "zones")
+_ZONE_LONG = [k for k in _ZONES if " " in k]
+
+
+_ZONE_WORDLIKE = {"et", "pt", "ist", "mst", "sgt", "hkt", "bst"}  # also English words or ambiguous: capitals only
+
+
+@rule(r"(?<![\w+-])(?:(?-i:" + "|".join(k.upper() for k in _ZONES if k in _ZONE_WORDLIKE) + r")|"
+      + alternation([k for k in _ZONES if " " not in k and k not in _ZONE_WORDLIKE]) + "|" + alternation(_ZONE_LONG)
+      + r")(?![\w+-])|\b(?:UTC|GMT)\s*([+-−])\s*(\d{1,2})(?::?([0-5]\d))?(?!\d)|(?<!\w)\((?:UTC|GMT)\s*([+-])\s*(\d{1,2})\)")
+def _zone(m, ctx):
+    """An explicit zone next to a time: "8h00 PST", "3pm KST", "10am UTC+9", "9am Eastern Time"."""
+    sign, hours, minutes = (m.group(1) or m.group(4)), (m.group(2) or m.group(5)), m.group(3)
+    if hours is not None:
+        off = int(hours) * 60 + int(minutes or 0)
+        if off > 14 * 60:
+            return []
+        return [Piece("zone", m.start(), m.end(), timezone(timedelta(minutes=-off if sign in "-−" else off)))]
+    return [Piece("zone", m.start(), m.end(), _ZONES[m.group(0).lower()])]
+
+
 GLUE = re.compile(r"(?:[\s,@()]|\b(?:on|at|in|of|the|for|around|about|this)\b)*", re.IGNORECASE)
 
 
@@ -760,27 +822,12 @@ def lex(text: str, ctx: Context) -> list[Piece]:
 
 
 # ------------------------------------------------------------------------------------- holidays
-_HOLIDAY_NAMES = [
-    (r"new\s+year'?s?\s+eve", "new year eve"), (r"christmas\s+eve|xmas\s+eve", "christmas eve"),
-    (r"(?:christmas|xmas)(?:\s+day)?", "christmas"), (r"new\s+year'?s?(?:\s+day)?", "new year"),
-    (r"boxing\s+day", "boxing day"), (r"(?:saint|st\.?)\s+valentine'?s?(?:\s+day)?|valentine'?s?\s+day", "valentine"),
-    (r"(?:saint|st\.?)\s+patrick'?s?(?:\s+day)?", "saint patrick"), (r"april\s+fool'?s?(?:\s+day)?", "april fools"),
-    (r"earth\s+day", "earth day"), (r"(?:international\s+)?workers'?\s+day|may\s+day", "workers day"),
-    (r"independence\s+day", "independence day"), (r"hallowe'?en", "halloween"),
-    (r"veterans'?\s+day", "veterans day"), (r"juneteenth|freedom\s+day|jubilee\s+day", "juneteenth"),
-    (r"all\s+saints'?\s+day", "all saints day"), (r"black\s+friday", "black friday"),
-    (r"thanksgiving(?:\s+day)?", "thanksgiving"), (r"labou?r\s+day", "labor day"), (r"memorial\s+day", "memorial day"),
-    (r"mother'?s'?\s+day", "mother day"), (r"father'?s'?\s+day", "father day"),
-    (r"(?:martin\s+luther\s+king|mlk)(?:\s+jr\.?)?(?:\s+day)?", "martin luther king day"),
-    (r"presidents'?\s+day", "presidents day"), (r"columbus\s+day", "columbus day"),
-    (r"easter\s+monday", "easter monday"), (r"easter\s+saturday", "easter saturday"), (r"good\s+friday", "good friday"),
-    (r"easter(?:\s+sunday)?", "easter"),
-]
+_HOLIDAY_NAMES: list[tuple[str, str]] = list(load("en", "holidays").items())
 _HOLIDAY_RE = "|".join(f"(?P<h{i}>{p})" for i, (p, _) in enumerate(_HOLIDAY_NAMES))
 
 
 @rule(rf"\b(?:(next|last|previous|following|this|coming|the coming|upcoming)\s+)?(?:{_HOLIDAY_RE})"
-      rf"(?:\s+(?:of\s+)?(?:(this|next|last)\s+year|(\d{{4}}))\b)?(?![\w'])")
+      rf"(?:\s+(?:of\s+)?(?:(this|next|last)\s+year|(\d{{4}}))\b)?(?:\s+(holidays|break))?(?![\w'])")
 def _holiday(m, ctx):
     name = next(key for i, (_, key) in enumerate(_HOLIDAY_NAMES) if m.group(f"h{i}"))
     mod = (m.group(1) or "").lower()
@@ -788,6 +835,8 @@ def _holiday(m, ctx):
     year = int(ynum) if ynum else (ctx.today.year + _shift(ymod) if ymod else None)
     shift = None if not mod else {"this": 0, "last": -1, "previous": -1}.get(mod, 1)
     span = holiday_span(name, ctx.today, year=year, shift=shift)
+    if span and m.group(len(_HOLIDAY_NAMES) + 4):  # "the Chuseok holidays": the days off around it
+        span = holiday_break(span.start, holiday_country(name) or ctx.country or "US")
     return _dp(m, DateRef(span=span)) if span else []
 
 
@@ -797,7 +846,7 @@ def _business_days(m, ctx):
     if n is None or n < 1:
         return []
     sign = -1 if m.group(1).lower() in ("previous", "last", "past") else 1
-    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign)))
+    return _dp(m, DateRef(span=business_days_span(ctx.today, int(n), sign, ctx.country)))
 
 
 @rule(r"\b(?:the\s+)?(year|month|week)\s+to\s+date\b|\b(ytd|mtd)\b")
@@ -936,7 +985,7 @@ def _same_period(m, ctx):
     return _dp(m, DateRef(span=span))
 
 
-@rule(r"\b(?:(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?|an?\s+fortnight\s+(later|ago|from\s+now))|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
+@rule(r"\b(?:(?:an?\s+)?fortnight\s+(later|ago|from\s+now)|(?:in\s+)?an?\s+fortnight(?:'s|’s)?(?:\s+time)?)|\b(the|this|next|past|last|previous|coming)\s+fortnight\b")
 def _fortnight(m, ctx):
     if m.group(2):
         shift = {"the": 0, "this": 0, "next": 1, "coming": 1}.get(m.group(2).lower(), -1)
@@ -1277,6 +1326,22 @@ def _first_n_of(m, ctx):
     return _dp(m, DateRef(span=Span(s0, e0, "day" if unit != "month" else "month")))
 
 
+@rule(rf"\b(?:the\s+)?(last|final|first)\s+day\s+(?:of|in)\s+{_FRAME_RE}")
+def _edge_day_of(m, ctx):
+    """"the last day of December", "the first day of next month", "the last day of the year"."""
+    frame = _frame(m, 2, ctx)
+    if frame is None:
+        return []
+    return _dp(m, DateRef(span=period_part(frame, "첫날" if m.group(1).lower() == "first" else "말일")))
+
+
+@rule(r"\b(?:the\s+)?(last|first)\s+day\s+of\s+(?:the\s+)?(this|next|last|coming|previous)?\s*week\b")
+def _edge_day_of_week(m, ctx):
+    """"the last day of next week" (its Sunday), "the first day of the week" (Monday)."""
+    base = week_span(ctx, _shift(m.group(2)))
+    return _dp(m, DateRef(span=period_part(base, "첫날" if m.group(1).lower() == "first" else "말일")))
+
+
 @rule(rf"\b(?:the\s+)?{DAYNUM_RE}\s+(month|week)\s+(?:of|in)\s+{_FRAME_RE}")
 def _nth_unit_of(m, ctx):
     """"the third month of 2021", "the 9th month of next year", "the second week of March"."""
@@ -1302,14 +1367,21 @@ def _to_date_conn(m, ctx):
     return [Piece("conn", m.start(), m.end(1), "until"), Piece("date", m.end(1) + 1, m.end(), _day(ctx, 0))]
 
 
-@rule(r"\b(?:at\s+|by\s+)?(?:the\s+)?(eoy|eom|eow)\b|\b(otd)\b")
+@rule(r"\b(?:(at|by|before|until|till)\s+)?(?:the\s+)?(eoy|eom|eow|eod|cob|eob)\b|\b(otd)\b")
 def _abbrev_period(m, ctx):
-    """EOY/EOM/EOW: the end of this year / month / week (as "end of the year"); OTD: on this day."""
-    if m.group(2):
+    """EOD/COB, EOW, EOM, EOY: a deadline at the end of this day / week / month / year, from now
+    ("by EOM" said on the 26th = now .. the 1st); OTD: on this day."""
+    if m.group(3):
         return _dp(m, _day(ctx, 0))
-    word = m.group(1).lower()
-    base = year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)
-    return _dp(m, DateRef(span=period_part(base, "말")))
+    word = m.group(2).lower()
+    if word in ("eod", "cob", "eob"):
+        end = ctx.today + timedelta(days=1)
+    else:
+        end = (year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)).end
+    if ctx.convention == "recognizers" and word != "eod":
+        base = year_span(ctx.today.year) if word == "eoy" else month_span(ctx, 0) if word == "eom" else week_span(ctx, 0)
+        return _dp(m, DateRef(span=period_part(base, "말")))
+    return [Piece("moment", m.start(), m.end(), until_end(ctx, end))]
 
 
 @rule(r"(?<![\d-])\b(?:(from|between)\s+)?([01]\d|2[0-3])([0-5]\d)\s*[-–]\s*([01]\d|2[0-3])([0-5]\d)\b(?!\s*(?:hrs|hours|h)\b|-\d)")
@@ -1325,8 +1397,7 @@ def _military_range(m, ctx):
     return [Piece("clock", m.start(), m.end(3), c1), Piece("conn", m.end(3), mid, "to"), Piece("clock", mid, m.end(), c2)]
 
 
-_MEALS = {"breakfast": "morning", "brunch": "midday", "dinner": "evening", "dinnertime": "evening",
-          "supper": "evening", "suppertime": "evening"}
+_MEALS: dict[str, str] = _POD_LEX["meals"]
 
 
 @rule(r"\b(after|before|around|about|at|during|by|until|till|over)\s+(breakfast|brunch|dinner\s?time|dinner|supper\s?time|supper)\b")
