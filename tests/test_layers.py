@@ -16,9 +16,6 @@ LAYERS = {"core": 0, "tools": 1, "vectorstore": 1, "graph": 2, "app": 3}
 KNOWN: set[str] = {
     "private: graph.nodes.schedule_agent imports graph.nodes.schedule._norm",  # branch schedule rewrites both
     "private: tools.calendar.caldav_backend imports tools.calendar.local_ics._utc_now",
-    "private: tools.time_en imports tools.time_ko._period_part",  # tools/time_*: branch time
-    "private: tools.time_recurrence imports tools.time_resolver._check_lang",
-    "private: tools.time_resolver imports tools.time_core._is_coarse",
 }
 
 
