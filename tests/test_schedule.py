@@ -28,13 +28,13 @@ def local_calendar(settings, busy_ics: dict[str, str] | None = None, people=PEOP
     return cal
 
 
-def schedule(settings, text, request, busy_ics=None, lang="en"):
-    cal = local_calendar(settings, busy_ics)
+def schedule(settings, text, request, busy_ics=None, lang="en", people=PEOPLE):
+    cal = local_calendar(settings, busy_ics, people)
     ctx = Context(settings=settings, models=ModelHub(settings, overrides={"scheduler": fake_model(constant(request))}),
                   clock=lambda: datetime(2026, 11, 26, 11, tzinfo=SEOUL), calendar_factory=lambda: cal)
     seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Alice", "text": text, "label": "scheduling"}
     return build_scheduler().invoke({"meeting_id": "m-test", "meeting_date": "2026-11-26T10:00:00+09:00", "timezone": "Asia/Seoul",
-                                     "language": lang, "segments": [seg], "participants": PEOPLE, "book": "auto"}, context=ctx)["follow_up"]
+                                     "language": lang, "segments": [seg], "participants": people, "book": "auto"}, context=ctx)["follow_up"]
 
 
 def event(uid, start, end):
@@ -66,7 +66,11 @@ def test_a_time_the_model_invented_is_replaced_by_the_resolvers_reading(settings
 
 
 def test_a_request_in_the_past_is_refused(settings):
+    # Before the meeting: nothing to schedule, and why.
     f = schedule(settings, "We should have met yesterday at 3pm.", {"found": True, "title": "Late", "time_phrase": "yesterday at 3pm"})
+    assert f["status"] == "none" and "in the past" in f["reason"] and f["start"] is None
+    # After the meeting but before it is processed (the clock is 11:00): the request itself is past.
+    f = schedule(settings, "Let's meet again today at 10:30 for half an hour.", {"title": "Late"})
     assert f["status"] == "failed" and "in the past" in f["reason"]
 
 
@@ -76,8 +80,9 @@ def test_everyone_is_invited_unless_the_lines_name_people(settings):
                  {"found": True, "title": "Again", "time_phrase": "next Tuesday afternoon", "attendees": ["Alice"]})
     assert sorted(f["attendees"]) == ["alice@example.com", "bob@example.com"]
     f = schedule(settings, "Bob, let's meet next Tuesday afternoon for an hour, just the two of us.",
-                 {"found": True, "title": "1:1", "time_phrase": "next Tuesday afternoon", "attendees": ["Bob"]})
-    assert f["attendees"] == ["bob@example.com"]
+                 {"found": True, "title": "1:1", "time_phrase": "next Tuesday afternoon", "attendees": ["Bob"]},
+                 people=PEOPLE + [{"name": "Carol", "email": "carol@example.com"}])
+    assert sorted(f["attendees"]) == ["alice@example.com", "bob@example.com"]  # "the two of us": Bob and the speaker
 
 
 def test_lines_that_instruct_the_assistant_are_never_requests():

@@ -20,8 +20,9 @@ from langgraph.runtime import Runtime
 from core.meeting import no_follow_up
 from core.prompts import render
 from graph.context import Context
-from graph.nodes.schedule import (SEARCH_AHEAD, SchedulerState, _follow_up, _norm, invitees, recurrence_of,
-                                  request_candidates)
+from graph.nodes.schedule import SEARCH_AHEAD, SchedulerState, _follow_up, _norm
+from tools.follow_up_request import recurrence_of, request_candidates
+from tools.invitees import invitees
 
 MAX_AGENT_STEPS = 24  # graph steps of the agent (each model turn and each tool round is one)
 
