@@ -143,6 +143,15 @@ def request_candidates(segments: list[Segment]) -> list[Segment]:
                       and _FALLBACK_TIME.search(s["text"])]
 
 
+def ignored_instructions(segments: list[Segment]) -> list[str]:
+    """Warnings quoting the lines that talk about meeting or booking but address the assistant: they are
+    never read as the request."""
+    return [f"ignored a line addressed to the assistant, not a scheduling request: {s['speaker']}: "
+            f"\"{s['text'][:100]}{'…' if len(s['text']) > 100 else ''}\""
+            for s in segments if addressed_to_assistant(s["text"])
+            and (s.get("label") == "scheduling" or MEETING.search(s["text"]) or _COMMAND.search(s["text"]))]
+
+
 def _is_candidate(seg: Segment) -> bool:
     """A line that may hold the request: scheduling-labelled, or asking to meet (whatever its label)."""
     if addressed_to_assistant(seg["text"]):

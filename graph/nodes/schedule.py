@@ -27,7 +27,7 @@ from core.prompts import render
 from graph.context import Context
 from graph.state import merge_stages
 from tools.follow_up_request import (FollowUpRequest, NoRequest, clean_title, fallback_title, find_request,
-                                     recurrence_of, request_candidates)
+                                     ignored_instructions, recurrence_of, request_candidates)
 from tools.invitees import invitees, requested_attendees
 
 SEARCH_AHEAD = timedelta(days=7)  # how far past the requested window alternatives are looked for
@@ -107,10 +107,12 @@ def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     when = datetime.fromisoformat(state["meeting_date"]).astimezone(ZoneInfo(tz))
     segments = state.get("segments", [])
     found = find_request(segments, when, tz, lang)
+    ignored = ignored_instructions(segments)
     if isinstance(found, NoRequest):
-        return {"request": None, "follow_up": no_follow_up(found.reason)}
+        return {"request": None, "warnings": ignored, "follow_up": no_follow_up(found.reason)}
     participants = state.get("participants", [])
     names, warnings = requested_attendees(found.text, found.speaker, participants, ctx.settings.calendar.directory)
+    warnings = ignored + warnings
     lines = [s for s in segments if s["id"] in found.line_ids]
     started = time.perf_counter()
     title, title_warnings = follow_up_title(ctx, lines, lang, when)
