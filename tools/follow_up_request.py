@@ -270,9 +270,10 @@ def _request_score(seg: Segment, reading: Reading) -> int | None:
 
 
 def _joins_thread(seg: Segment, meeting: datetime, tz: str, lang: Lang) -> bool:
-    """A line right after a request that belongs to it: scheduling talk, assent, refusal or a time."""
+    """A line right after a request that belongs to it: scheduling talk, assent, refusal or a time, whatever
+    the router's label (short replies such as "그럼 수요일 오전 11시 어떠세요?" often come out as small talk)."""
     text = seg["text"]
-    if addressed_to_assistant(text) or seg.get("label") == "small_talk" and not ASSENT.search(text):
+    if addressed_to_assistant(text):
         return False
     return (seg.get("label") == "scheduling" or bool(ASSENT.search(text)) or bool(DECLINE.search(text))
             or bool(line_readings(seg, meeting, tz, lang) and (MEETING.search(text) or ASK.search(text))))
