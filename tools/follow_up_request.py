@@ -2,14 +2,15 @@
 
 1. **Candidate lines**: segments the router labelled ``scheduling``, and lines that ask to meet and name
    a time (the router may call "다음 주 수요일에 다시 모여서 점검하죠" an action). Lines that instruct the
-   assistant (``tools.injection``) are never used.
+   assistant (``tools.injection``, fake system messages, orders to invite e-mail addresses) are never used.
 2. **Readings**: the time resolver's readings *inside those lines only*. A due date ("금요일까지", "by
    Friday"), a time before the meeting ("어제", "last week") and an open range are never a meeting time; a
    bare "오늘"/"today" counts only when the line names no other time and is not closing the meeting ("오늘은
    여기까지"). A weekday name said on that weekday ("Thursday" in a Thursday meeting) is next week's.
 3. **Threads**: a request line (a candidate with a reading that asks to meet) and its immediate replies
-   (the following lines that are scheduling talk, assent, refusal or a time). When there are several, the
-   strongest request wins, the latest on a tie (the meeting's last word on it).
+   (the following lines that are scheduling talk, assent, refusal or a time, whatever their label); a line
+   that asks for another time on its own, without refusing or agreeing, starts a new request. When there
+   are several, the strongest request wins, the latest on a tie (the meeting's last word on it).
 4. **Settling the time**: replies refine, never contradict. A reply's bare weekday or clock time is read
    against the request's day ("다음 주 수요일" + "네, 10시 좋습니다" → that Wednesday 10:00); a reading
    inside the current window narrows it, one around it agrees. A reading outside it is a
