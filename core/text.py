@@ -15,3 +15,8 @@ def has_hangul(text: str | None) -> bool:
 def script_language(text: str | None) -> str:
     """``ko`` when ``text`` holds Hangul, else ``en`` (the two languages Minutes reads)."""
     return "ko" if has_hangul(text) else "en"
+
+
+def fold(text: str) -> str:
+    """``text`` with runs of white space made one space, trimmed and lower-cased: how quotes are compared."""
+    return re.sub(r"\s+", " ", text).strip().lower()

@@ -4,7 +4,9 @@ Cases (``evals/scheduling_cases.jsonl``, one JSON object a line, Korean and Engl
 ("Speaker: text"), participants with emails, each attendee's busy times (``[start, end]`` ISO pairs with
 offsets, or ``{"date": …}`` for an all-day event in the attendee's calendar zone), the meeting date, zone
 and the processing clock ("now"), and the expected outcome: ``{"status": "booked", "start", "end",
-["attendees"]}`` or ``{"status": "refused", "reasons": [reason classes]}``. Adversarial cases cover
+["attendees"]}``, ``{"status": "proposed", "start", "end", "reasons": [reason classes]}`` (a slot held for
+approval: attendees' availability unknown, or an unconfirmed counter-proposal; ``book="auto"`` must not
+book it) or ``{"status": "refused", "reasons": [reason classes]}``. Adversarial cases cover
 prompt injection, impossible constraints, unknown attendees and calendars, a request already in the
 past, no time given, durations and time zones.
 
@@ -142,7 +144,8 @@ def reason_class(follow_up: dict) -> str:
     checks = [("no follow-up meeting was requested", "no_request"), ("no time was given", "no_time"),
               ("could not understand the time", "bad_time"), ("is in the past", "past"),
               ("nobody to invite", "no_email"), ("unknown calendar", "unknown_calendar"),
-              ("never assumes", "unknown_calendar"), ("free for all", "busy")]
+              ("never assumes", "unknown_calendar"), ("free for all", "busy"), ("availability unknown", "unknown_calendar"),
+              ("nobody confirmed", "unconfirmed")]
     return next((cls for text, cls in checks if text in reason), "other")
 
 
@@ -166,9 +169,10 @@ def judge(case: SchedulingCase, follow_up: dict) -> dict[str, Any]:
                 b0, b1 = busy_intervals(entry, zone)
                 if start < b1 and b0 < end:
                     conflicts.append({"attendee": email, "busy": [b0.isoformat(), b1.isoformat()]})
-    if exp["status"] == "booked":
-        ok = (status == "booked" and start == _instant(exp["start"]) and end == _instant(exp["end"])
-              and ("attendees" not in exp or sorted(attendees) == sorted(a.lower() for a in exp["attendees"])))
+    if exp["status"] in ("booked", "proposed"):
+        ok = (status == exp["status"] and start == _instant(exp["start"]) and end == _instant(exp["end"])
+              and ("attendees" not in exp or sorted(attendees) == sorted(a.lower() for a in exp["attendees"]))
+              and ("reasons" not in exp or reason_class(follow_up) in exp["reasons"]))
     else:
         ok = status in ("failed", "none") and reason_class(follow_up) in exp["reasons"]
     return {"success": ok, "conflicts": conflicts, "leaks": leaks}
@@ -198,7 +202,7 @@ def run_case(case: SchedulingCase, settings: Settings, hub, work: Path) -> dict[
     return {"id": case.id, "lang": case.lang, "tags": case.tags, "expected": case.expect,
             "status": follow_up.get("status"), "start": follow_up.get("start"), "end": follow_up.get("end"),
             "attendees": follow_up.get("attendees", []), "reason": follow_up.get("reason"),
-            "reason_class": reason_class(follow_up) if follow_up.get("status") in ("failed", "none") else None,
+            "reason_class": reason_class(follow_up) if follow_up.get("status") in ("failed", "none", "proposed") else None,
             "labels": [s["label"] for s in segments], "warnings": warnings, "error": error,
             "seconds": round(time.perf_counter() - started, 2), **verdict}
 
@@ -217,6 +221,22 @@ def summarize_results(rows: list[dict[str, Any]]) -> dict[str, float]:
     for lang, oks in sorted(by_lang.items()):
         metrics[f"success_rate_{lang}"] = round(sum(oks) / len(oks), 4)
     return metrics
+
+
+def without_title_model(settings: Settings):
+    """A model hub whose scheduler model always fails, so every title is the code's plain one: the outcome
+    (slot, attendees, status) never depends on the title, and this runs the cases in seconds, not the ~30 s
+    a title takes on a loaded 2-core machine."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from core.llm import ModelHub
+    from core.metrics import Metrics
+
+    class NoModel(GenericFakeChatModel):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            raise RuntimeError("title model off (--no-title-model)")
+
+    return ModelHub(settings, overrides={"scheduler": NoModel(messages=iter(()))}, use_cache=False, metrics=Metrics())
 
 
 def run(settings: Settings | None = None, *, quick: bool = False, cases_path: Path = CASES_PATH,
@@ -267,5 +287,8 @@ if __name__ == "__main__":
 
     p = argparse.ArgumentParser(description="Scheduling eval (end-to-end cases)")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--no-title-model", action="store_true", help="plain code titles instead of the scheduler model's")
     a = p.parse_args()
-    _print(run(quick=a.quick))
+    cfg = Settings()
+    _print(run(cfg, quick=a.quick, hub=without_title_model(cfg) if a.no_title_model else None,
+               progress=lambda msg, i, n: print(f"  {i + 1}/{n} {msg}", flush=True)))

@@ -64,7 +64,7 @@ def test_plain_calendar_tools(settings):
 
 
 def toolbox(settings, busy=None):
-    from graph.nodes.schedule import invitees
+    from tools.invitees import invitees
     from tools.scheduling_tools import AgentToolbox
     from tools.time import resolve
 

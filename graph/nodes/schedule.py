@@ -1,15 +1,15 @@
-"""The scheduling agent's steps: extract the request, plan a slot, ask for approval, book once.
+"""The scheduling agent's steps: find the request, plan a slot, ask for approval, book once.
 
-The model only extracts (which words say when, how long, who); the resolver turns the words into a
-window, plain code checks every attendee's calendar and picks the slot, and booking uses a
-deterministic event id so a re-run, a resume or a race never books twice.
+Code finds and reads the request (``tools.follow_up_request``: the scheduling lines and their replies,
+the resolver's readings inside them, the length, who attends, ``tools.invitees``); the model only writes
+the event's title. Plain code checks the calendars (``tools.follow_up_slot``) and picks the slot, and
+booking uses a deterministic event id so a re-run, a resume or a race never books twice.
 """
 
 from __future__ import annotations
 
 import json
 import operator
-import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,21 +22,30 @@ from langgraph.types import interrupt
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from core.errors import InputError
+from core.errors import InputError, MinutesError
 from core.meeting import BookingDecision, FollowUp, Participant, Proposal, Segment, StageStats, no_follow_up
 from core.meeting import follow_up_of as _follow_up  # the name the planners below call
 from core.prompts import render
+from core.text import fold
 from graph.context import Context
-from graph.nodes.segment import same_person
 from graph.state import merge_stages
-from tools.calendar import Calendar, Event, UnknownCalendarsError
-from tools.injection import looks_like_injection
+from tools.calendar import Calendar, Event, UnknownCalendarsError, event_id_for
+from tools.follow_up_request import (
+    FollowUpRequest,
+    NoRequest,
+    clean_title,
+    fallback_title,
+    find_request,
+    ignored_instructions,
+    recurrence_of,
+    request_candidates,
+)
+from tools.follow_up_slot import nearest_first, read_availability
+from tools.invitees import invitees, requested_attendees
 from tools.slots import find_slots
 
-DEFAULT_DURATION = timedelta(minutes=60)
-MIN_DURATION, MAX_DURATION = timedelta(minutes=10), timedelta(hours=8)  # outside this, a "duration" is misread
 SEARCH_AHEAD = timedelta(days=7)  # how far past the requested window alternatives are looked for
-_MEETING_WORDS = re.compile(r"\b(meet|meeting|call|catch up|sync|get together)\b|회의|미팅|만나|보죠|봅시다|봐요|모이", re.I)
+__all__ = ["invitees", "recurrence_of", "request_candidates"]  # re-exported for the agent planner and callers
 
 
 class SchedulerInput(TypedDict, total=False):
@@ -65,137 +74,70 @@ class SchedulerOutput(TypedDict, total=False):
     warnings: list[str]
 
 
-class RequestDraft(BaseModel):
-    found: bool
-    title: str = ""
-    time_phrase: str | None = Field(default=None, description="the words that say when, quoted exactly")
-    duration_phrase: str | None = Field(default=None, description="the words that say how long, quoted exactly")
-    attendees: list[str] = Field(default_factory=list, description="participant names; empty = everyone")
+class TitleDraft(BaseModel):
+    title: str = Field(default="", description="a short title for the follow-up meeting")
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+def follow_up_title(ctx: Context, lines: list[Segment], lang: str, meeting: datetime) -> tuple[str, list[str]]:
+    """The event title from the model (its one task here), checked by code; a plain title when it fails."""
+    fallback = fallback_title(lang)
+    prompt = render("schedule_extract", lang, meeting_date=meeting.date().isoformat())
+    text = "\n".join(f"{s['speaker']}: {s['text']}" for s in lines)
+    try:
+        draft = ctx.models.structured("scheduler", TitleDraft, [SystemMessage(prompt), HumanMessage(text)], language=lang)
+    except MinutesError as e:
+        return fallback, [f"the scheduler model wrote no title ({e}); using '{fallback}'"]
+    title = clean_title(draft.title, lang)
+    return (title, []) if title else (fallback, [f"the scheduler model's title {draft.title!r} was not usable; using '{fallback}'"])
 
 
-def request_candidates(segments: list[Segment]) -> list[Segment]:
-    """Segments the router labelled scheduling (never lines that try to instruct the assistant); if none,
-    lines that talk about meeting and name a time."""
-    usable = [s for s in segments if not looks_like_injection(s["text"])]
-    chosen = [s for s in usable if s.get("label") == "scheduling"]
-    return chosen or [s for s in usable if s.get("label") not in ("small_talk",) and _MEETING_WORDS.search(s["text"])
-                      and re.search(r"\d|next|tomorrow|monday|tuesday|wednesday|thursday|friday|다음|내일|모레|요일", s["text"], re.I)]
+def request_record(found: FollowUpRequest, title: str, attendees: list[str], lang: str) -> dict:
+    """The request as the subgraph's state keeps it (JSON-ready)."""
+    return {"title": title[:120], "time_phrase": found.time_phrase, "duration_min": int(found.duration.total_seconds() // 60),
+            "attendees": attendees, "segment_id": found.segment_id, "text": found.text, "line_ids": found.line_ids,
+            "window": [found.start.isoformat(), found.end.isoformat()],
+            "preferred": found.preferred.isoformat() if found.preferred else None, "confirmed": found.confirmed,
+            "recurrence": recurrence_of(found.text, lang)}
 
 
 def extract_request(state: SchedulerState, runtime: Runtime[Context]) -> dict:
-    """Find the follow-up request and quote its time, duration and attendees (model + verification)."""
+    """Find the follow-up request by code (lines, time, length, attendees); the model writes its title."""
     ctx = runtime.context
-    candidates = request_candidates(state.get("segments", []))
-    if not candidates:
-        return {"request": None, "follow_up": no_follow_up("no follow-up meeting was requested")}
-    from tools.time import find_all, parse_duration
-
     tz, lang = state["timezone"], state.get("language") or "en"
     lang = lang if lang in ("ko", "en") else "en"
     when = datetime.fromisoformat(state["meeting_date"]).astimezone(ZoneInfo(tz))
+    segments = state.get("segments", [])
+    found = find_request(segments, when, tz, lang)
+    ignored = ignored_instructions(segments)
+    if isinstance(found, NoRequest):
+        return {"request": None, "warnings": ignored, "follow_up": no_follow_up(found.reason)}
     participants = state.get("participants", [])
-    text = "\n".join(f"{s['speaker']}: {s['text']}" for s in candidates)
+    names, warnings = requested_attendees(found.text, found.speaker, participants, ctx.settings.calendar.directory)
+    warnings = ignored + warnings
+    lines = [s for s in segments if s["id"] in found.line_ids]
     started = time.perf_counter()
-    draft = ctx.models.structured("scheduler", RequestDraft, [
-        SystemMessage(render("schedule_extract", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"),
-                             participants=", ".join(p["name"] for p in participants))),
-        HumanMessage(text)])
-    warnings = []
-    source = _norm(text)
-    phrase = draft.time_phrase if draft.time_phrase and _norm(draft.time_phrase) in source else None
-    if draft.time_phrase and not phrase:
-        warnings.append(f"the scheduler quoted a time not in the transcript ({draft.time_phrase!r}); using the resolver's reading")
-    if not phrase:  # the resolver reads the lines itself
-        found = [e for s in candidates for e in find_all(s["text"], when, tz, lang)]
-        phrase = found[0].text if found else None
-    if not phrase:
-        return {"request": None, "warnings": warnings,
-                "follow_up": no_follow_up("a follow-up was mentioned but no time was given")}
-    segment = next((s for s in candidates if _norm(phrase) in _norm(s["text"])), candidates[0])
-    duration = None
-    if draft.duration_phrase and _norm(draft.duration_phrase) in source:
-        duration = parse_duration(draft.duration_phrase, lang)
-    if duration is None:  # read it from the line, minus the time phrase ("12월 8일" is a date, not 8 days)
-        rest = re.sub(re.escape(phrase), " ", segment["text"], flags=re.I)
-        duration = parse_duration(rest, lang)
-    if duration is None or not MIN_DURATION <= duration <= MAX_DURATION:
-        duration = DEFAULT_DURATION
-    title = draft.title.strip() or ("후속 회의" if lang == "ko" else "Follow-up meeting")
-    # A follow-up of the meeting invites everyone, unless the lines themselves name who should come: the
-    # model's list is kept only for names that appear in the text (speakers who merely agreed don't count).
-    said = _norm(" ".join(s["text"] for s in candidates))
-    named = [n for n in draft.attendees if n and (_norm(n) in said or "@" in n)]
-    request = {"title": title[:120], "time_phrase": phrase, "duration_min": int(duration.total_seconds() // 60),
-               "attendees": named, "segment_id": segment["id"], "text": segment["text"],
-               "recurrence": recurrence_of(segment["text"], lang)}
+    title, title_warnings = follow_up_title(ctx, lines, lang, when)
     stats = {**ctx.models.stats().get("scheduler", {}), "seconds": round(time.perf_counter() - started, 2)}
-    return {"request": request, "warnings": warnings, "stages": {"scheduler": stats}}
-
-
-def recurrence_of(text: str, lang: str) -> str | None:
-    """The RRULE of a repeating request ("매주 화요일", "every other Friday"), None for a one-off. The first
-    occurrence is the resolved time; the calendar repeats it from there."""
-    from tools.time import find_recurrences
-
-    return next((rule for r in find_recurrences(text, lang) if (rule := r.rrule())), None)
-
-
-def invitees(names: list[str], participants: list[Participant], directory: dict[str, str], *,
-             strict: bool = False) -> tuple[list[str], list[str]]:
-    """Emails to invite and warnings. Only meeting participants or directory entries can be invited. When
-    none of ``names`` is known, everyone in the meeting is invited, unless ``strict`` (then nobody)."""
-    warnings, emails = [], []
-    chosen = participants
-    if names:
-        chosen = []
-        for n in names:
-            p = next((p for p in participants if same_person(p["name"], n)), None)
-            if p is None and any(same_person(k, n) for k in directory):
-                key = next(k for k in directory if same_person(k, n))
-                p = Participant(name=key, email=directory[key])
-            if p is None:
-                warnings.append(f"'{n}' is not a participant of this meeting and was not invited")
-            else:
-                chosen.append(p)
-        chosen = chosen if strict else chosen or participants
-    for p in chosen:
-        email = p.get("email") or next((e for k, e in directory.items() if same_person(k, p["name"])), None)
-        if email:
-            emails.append(email)
-        else:
-            warnings.append(f"{p['name']} has no email address and was not invited (add --attendee \"{p['name']}=EMAIL\")")
-    return list(dict.fromkeys(emails)), warnings
+    return {"request": request_record(found, title, names, lang), "warnings": warnings + found.notes + title_warnings,
+            "stages": {"scheduler": stats}}
 
 
 def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
-    """Resolve the window, read everyone's free/busy, and propose the best slot (or explain why none)."""
-    from tools.calendar import UnknownCalendarsError, event_id_for
-    from tools.slots import find_slots
-    from tools.time import resolve
-
+    """Read the free/busy of everyone invited (and, when some calendars are unknown, of the organiser) in the
+    request's window and propose the best slot, or explain why none. A slot that cannot be checked for
+    everyone, or a counter-proposal nobody confirmed, is proposed for approval, never booked unasked."""
     ctx = runtime.context
     req = state["request"]
     tz = state["timezone"]
     zone = ZoneInfo(tz)
-    lang = state.get("language") if state.get("language") in ("ko", "en") else None
-    when = datetime.fromisoformat(state["meeting_date"]).astimezone(zone)
     now = ctx.clock().astimezone(zone)
-    expr = resolve(req["time_phrase"], when, tz, lang)
-    if expr is None or expr.start is None:
-        return {"proposal": None, "follow_up": _follow_up("failed", f"could not understand the time '{req['time_phrase']}'")}
+    start, end = (datetime.fromisoformat(t).astimezone(zone) for t in req["window"])
+    preferred = datetime.fromisoformat(req["preferred"]).astimezone(zone) if req.get("preferred") else None
     duration = timedelta(minutes=req["duration_min"])
-    start, end = expr.start, expr.end or expr.start + duration
-    preferred = None
-    if expr.grain in ("minute", "hour") and (expr.kind == "instant" or end - start <= duration):
-        # A clock time ("at 3pm", "3시에 한 시간"): that time first, else the nearest free time that day.
-        preferred = start
-        start, end = start.replace(hour=0, minute=0), (start + timedelta(days=1)).replace(hour=0, minute=0)
-    if end <= now:
-        return {"proposal": None, "follow_up": _follow_up("failed", f"'{req['time_phrase']}' ({start:%Y-%m-%d %H:%M}) is in the past")}
+    phrase = req["time_phrase"]
+    if end <= now or (preferred is not None and preferred < now):  # a clock time already gone is not moved
+        return {"proposal": None, "follow_up": _follow_up(
+            "failed", f"'{phrase}' ({preferred or start:%Y-%m-%d %H:%M}) is in the past", {"request_text": req["text"]})}
     start = max(start, now)
     emails, warnings = invitees(req.get("attendees") or [], state.get("participants", []), ctx.settings.calendar.directory)
     if not emails:
@@ -203,27 +145,36 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
                 "follow_up": _follow_up("failed", "nobody to invite: no participant has an email address", {"request_text": req["text"]})}
     calendar = ctx.calendar
     horizon = end + SEARCH_AHEAD
-    try:
-        busy = calendar.free_busy(emails, start, horizon)
-    except UnknownCalendarsError as e:
-        return {"proposal": None, "warnings": warnings, "follow_up": _follow_up(
-            "failed", f"{e}: Minutes never assumes an unknown calendar is free (local: `minutes calendar import FILE.ics --attendee EMAIL`)",
-            {"request_text": req["text"]})}
+    seen = read_availability(calendar, emails, start, horizon)
+    unknown = ""
+    if seen.unknown:
+        checked = [e for e in emails if e not in seen.unknown]
+        unknown = (f"attendees' availability unknown: no calendar for {', '.join(seen.unknown)} "
+                   f"(checked: {', '.join(checked + [f'the organiser ({calendar.name})'])})")
+        warnings.append(f"{unknown}; import them with `minutes calendar import FILE.ics --attendee EMAIL`")
     hours = tuple(ctx.settings.calendar.working_hours)
-    slots = find_slots(busy, duration, start, end, working_hours=hours, preferred_start=preferred, limit=3)
-    base = {"title": req["title"], "attendees": emails, "request_text": req["text"], "time_phrase": req["time_phrase"],
-            "timezone": tz, "event_id": event_id_for(state["meeting_id"], f"{req['segment_id']}|{_norm(req['time_phrase'])}"),
+    slots = find_slots(seen.busy, duration, start, end, working_hours=hours, preferred_start=preferred,
+                       limit=3 if preferred is None else 48)
+    slots = nearest_first(slots, preferred)
+    base = {"title": req["title"], "attendees": emails, "request_text": req["text"], "time_phrase": phrase,
+            "timezone": tz, "event_id": event_id_for(state["meeting_id"], f"{req['segment_id']}|{fold(phrase)}"),
             "calendar": calendar.name, "recurrence": req.get("recurrence")}
     if not slots:
-        later = find_slots(busy, duration, end, horizon, working_hours=hours, limit=3)
+        later = find_slots(seen.busy, duration, end, horizon, working_hours=hours, limit=3)
         alternatives = [[s.isoformat(), e.isoformat()] for s, e in later]
-        reason = (f"no time in '{req['time_phrase']}' ({start:%a %Y-%m-%d %H:%M}–{end:%a %H:%M} {tz}) is free for all of "
-                  f"{', '.join(emails)} within working hours {hours[0]}:00–{hours[1]}:00")
+        who = ", ".join([e for e in emails if e not in seen.unknown] + (["the organiser"] if seen.unknown else []))
+        reason = (f"no time in '{phrase}' ({start:%a %Y-%m-%d %H:%M}–{end:%a %H:%M} {tz}) is free for all of "
+                  f"{who} within working hours {hours[0]}:00–{hours[1]}:00" + (f"; {unknown}" if unknown else ""))
         return {"proposal": None, "warnings": warnings,
                 "follow_up": _follow_up("failed", reason, {**base, "alternatives": alternatives})}
     s, e = slots[0]
     proposal = {**base, "start": s.isoformat(), "end": e.isoformat(),
                 "alternatives": [[a.isoformat(), b.isoformat()] for a, b in slots[1:]]}
+    held = [why for why in (unknown, "" if req.get("confirmed", True) else
+                            f"the time '{phrase}' was a counter-proposal nobody confirmed in the meeting") if why]
+    if held:  # proposed only: booked when someone approves it (`--book auto` does not)
+        reason = "; ".join(held) + f"; approve to book: minutes approve {state['meeting_id']}"
+        return {"proposal": proposal, "warnings": warnings, "follow_up": _follow_up("proposed", reason, proposal)}
     return {"proposal": proposal, "warnings": warnings}
 
 
@@ -334,7 +285,12 @@ def after_extract(state: SchedulerState) -> str:
 
 
 def after_plan(state: SchedulerState) -> str:
-    return "approve" if state.get("proposal") else "__end__"
+    """To approval when there is a proposal, except a held one (unknown availability, an unconfirmed
+    counter-proposal) under ``book=auto``: that one stays proposed."""
+    if not state.get("proposal"):
+        return "__end__"
+    held = (state.get("follow_up") or {}).get("status") == "proposed"
+    return "__end__" if held and state.get("book", "ask") == "auto" else "approve"
 
 
 def after_approve(state: SchedulerState) -> str:

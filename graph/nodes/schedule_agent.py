@@ -20,9 +20,11 @@ from langgraph.runtime import Runtime
 from core.dates import parse_datetime
 from core.meeting import follow_up_of, no_follow_up
 from core.prompts import render
+from core.text import fold
 from graph.context import Context
-from graph.nodes.schedule import (SEARCH_AHEAD, SchedulerState, _norm, invitees, recurrence_of,
-                                  request_candidates)
+from graph.nodes.schedule import SEARCH_AHEAD, SchedulerState
+from tools.follow_up_request import recurrence_of, request_candidates
+from tools.invitees import invitees
 
 MAX_AGENT_STEPS = 24  # graph steps of the agent (each model turn and each tool round is one)
 
@@ -111,12 +113,12 @@ def agent_plan(state: SchedulerState, runtime: Runtime[Context]) -> dict:
         return {**update, "request": None, "proposal": None, "follow_up": follow_up_of(
             "failed", reason, {"request_text": candidates[0]["text"], "alternatives": alternatives_after(box)})}
     p = box.proposal
-    phrase = p["time_phrase"] if p["time_phrase"] and _norm(p["time_phrase"]) in _norm(lines) else ""
-    segment = next((s for s in candidates if phrase and _norm(phrase) in _norm(s["text"])), candidates[0])
+    phrase = p["time_phrase"] if p["time_phrase"] and fold(p["time_phrase"]) in fold(lines) else ""
+    segment = next((s for s in candidates if phrase and fold(phrase) in fold(s["text"])), candidates[0])
     title = p["title"] or ("후속 회의" if lang == "ko" else "Follow-up meeting")
     proposal = {"title": title, "start": p["start"], "end": p["end"], "attendees": p["attendees"],
                 "request_text": segment["text"], "time_phrase": phrase or segment["text"], "timezone": tz,
-                "event_id": event_id_for(state["meeting_id"], f"{segment['id']}|{_norm(phrase or segment['text'])}"),
+                "event_id": event_id_for(state["meeting_id"], f"{segment['id']}|{fold(phrase or segment['text'])}"),
                 "calendar": ctx.calendar.name, "alternatives": [], "recurrence": recurrence_of(segment["text"], lang)}
     request = {"title": title, "time_phrase": proposal["time_phrase"], "attendees": p["attendees"],
                "segment_id": segment["id"], "text": segment["text"], "planner": "agent"}
