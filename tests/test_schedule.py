@@ -369,3 +369,26 @@ def test_the_real_local_model_writes_the_title(settings):
 
     assert clean_title(f["title"], "ko") == f["title"] and 0 < len(f["title"]) <= 80
     assert not any("was not usable" in w or "wrote no title" in w for w in out["warnings"]), out["warnings"]
+
+
+@pytest.mark.parametrize("meeting, lines, lang, expected", [
+    # 추석 2026 is Thu 24 - Sat 26 September (then a Sunday): the next working day is Monday 28 September
+    ("2026-09-10T10:00:00+09:00", [("김민지", "9월 25일 오후 2시에 다시 모여서 점검하죠.", "scheduling"),
+                                   ("이준호", "네, 좋습니다.", "small_talk")], "ko", "2026-09-28T14:00:00+09:00"),
+    # Christmas 2026 is a Friday, a public holiday in Korea: the next working day is Monday 28 December
+    ("2026-12-10T10:00:00+09:00", [("Alice", "Let's meet again on Christmas at 2pm for an hour.", "scheduling"),
+                                   ("Bob", "Works for me.", "small_talk")], "en", "2026-12-28T14:00:00+09:00"),
+])
+def test_a_request_on_a_public_holiday_moves_to_the_next_working_day(settings, meeting, lines, lang, expected):
+    people = KO_PEOPLE if lang == "ko" else PEOPLE
+    cal = local_calendar(settings, people=people)
+    clock = datetime.fromisoformat(meeting)
+    hub = ModelHub(settings, overrides={"scheduler": fake_model(constant({"title": "점검" if lang == "ko" else "Check-in"}))},
+                   use_cache=False)
+    ctx = Context(settings=settings, models=hub, clock=lambda: clock, calendar_factory=lambda: cal)
+    out = build_scheduler().invoke({"meeting_id": f"m-holiday-{lang}", "meeting_date": meeting, "timezone": "Asia/Seoul",
+                                    "language": lang, "segments": segs(*lines), "participants": people, "book": "auto"},
+                                   context=ctx)
+    f = out["follow_up"]
+    assert (f["status"], f["start"]) == ("booked", expected)
+    assert any("no working day" in w for w in out["warnings"])

@@ -42,7 +42,7 @@ from tools.follow_up_request import (
 )
 from tools.follow_up_slot import nearest_first, read_availability
 from tools.invitees import invitees, requested_attendees
-from tools.slots import find_slots
+from tools.slots import find_slots, roll_to_working_day
 
 SEARCH_AHEAD = timedelta(days=7)  # how far past the requested window alternatives are looked for
 __all__ = ["invitees", "recurrence_of", "request_candidates"]  # re-exported for the agent planner and callers
@@ -140,6 +140,11 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
             "failed", f"'{phrase}' ({preferred or start:%Y-%m-%d %H:%M}) is in the past", {"request_text": req["text"]})}
     start = max(start, now)
     emails, warnings = invitees(req.get("attendees") or [], state.get("participants", []), ctx.settings.calendar.directory)
+    country = ctx.settings.calendar.holiday_country
+    moved = roll_to_working_day(start, end, preferred, holiday_country=country)
+    if moved[0] != start:  # no working day in the window (a weekend, 추석, Christmas): the next working day
+        warnings.append(f"'{phrase}' ({start:%a %Y-%m-%d}) has no working day; looking on {moved[0]:%a %Y-%m-%d} instead")
+        start, end, preferred = moved
     if not emails:
         return {"proposal": None, "warnings": warnings,
                 "follow_up": _follow_up("failed", "nobody to invite: no participant has an email address", {"request_text": req["text"]})}
@@ -154,13 +159,13 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
         warnings.append(f"{unknown}; import them with `minutes calendar import FILE.ics --attendee EMAIL`")
     hours = tuple(ctx.settings.calendar.working_hours)
     slots = find_slots(seen.busy, duration, start, end, working_hours=hours, preferred_start=preferred,
-                       limit=3 if preferred is None else 48)
+                       limit=3 if preferred is None else 48, holiday_country=country)
     slots = nearest_first(slots, preferred)
     base = {"title": req["title"], "attendees": emails, "request_text": req["text"], "time_phrase": phrase,
             "timezone": tz, "event_id": event_id_for(state["meeting_id"], f"{req['segment_id']}|{fold(phrase)}"),
             "calendar": calendar.name, "recurrence": req.get("recurrence")}
     if not slots:
-        later = find_slots(seen.busy, duration, end, horizon, working_hours=hours, limit=3)
+        later = find_slots(seen.busy, duration, end, horizon, working_hours=hours, limit=3, holiday_country=country)
         alternatives = [[s.isoformat(), e.isoformat()] for s, e in later]
         who = ", ".join([e for e in emails if e not in seen.unknown] + (["the organiser"] if seen.unknown else []))
         reason = (f"no time in '{phrase}' ({start:%a %Y-%m-%d %H:%M}–{end:%a %H:%M} {tz}) is free for all of "
