@@ -61,11 +61,14 @@ def process(
             interactive = cfg.book == "ask" and sys.stdin.isatty() and not as_json
             result = ask_until_decided(runner, result, interactive=interactive, on_node=progress.node)
     meeting = result.meeting
-    if result.status == "awaiting_approval":  # no terminal: the run waits (its interrupt stays open)
+    if result.status == "awaiting_approval":  # the run waits at its interrupt; the minutes are written now
         meeting = waiting_meeting(result)
+        written = write_outputs(meeting_record(cast("MeetingState", meeting)),
+                                Path(meeting.get("out_dir") or cfg.path("meetings", meeting["meeting_id"])))
+        meeting["outputs"] = written
         err.print(f"  Not booked yet: [bold]minutes approve {meeting['meeting_id']}[/] books it "
-                  "(--start ISO to move it, --reject to decline); the files are written then.")
-    elif out_dir:
+                  "(--start ISO to move it, --reject to decline); the files are written again then.")
+    if out_dir:
         copies = write_outputs(meeting_record(cast("MeetingState", meeting)), out_dir)
         meeting["outputs"] = {**meeting.get("outputs", {}), **{f"copy {k}": v for k, v in copies.items()}}
     if as_json:
@@ -120,7 +123,7 @@ def waiting_meeting(result: RunResult) -> dict:
     p: dict = dict(result.proposal or {})
     meeting["follow_up"] = {"status": "proposed", "title": p.get("title"), "start": p.get("start"), "end": p.get("end"),
                             "attendees": p.get("attendees", []), "calendar": p.get("calendar"), "event_id": p.get("event_id"),
-                            "reason": f"waiting for approval: minutes approve {meeting.get('meeting_id')}",
+                            "reason": p.get("held") or f"waiting for approval: minutes approve {meeting.get('meeting_id')}",
                             "request_text": p.get("request_text"), "alternatives": p.get("alternatives", []),
                             "recurrence": p.get("recurrence")}
     return meeting

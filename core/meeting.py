@@ -115,6 +115,7 @@ class Proposal(TypedDict):
     recurrence: NotRequired[str | None]  # an RRULE value when the request repeats
     alternatives: list[list[str]]  # [start, end] pairs: other free slots
     refused: NotRequired[str | None]  # why the last edited start was not booked (busy, past), when it was not
+    held: NotRequired[str | None]  # why a person must approve even under --book auto (availability unknown, …)
 
 
 DecisionAction = Literal["approve", "edit", "reject", "defer", "never"]

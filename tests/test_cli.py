@@ -181,7 +181,8 @@ def test_approve_resumes_the_waiting_run(tmp_path, models_dir):
 
 def test_process_without_a_terminal_waits_then_approve_books(tmp_path, models_dir):
     """`minutes process --book ask` without a terminal leaves the run waiting at the graph's interrupt (the
-    minutes are shown, nothing is booked or written), and `minutes approve` resumes it. The stage models are
+    minutes are shown and written with the follow-up ``proposed``, nothing is booked), and `minutes approve`
+    resumes it. The stage models are
     an OpenAI-protocol server on 127.0.0.1 (tests/fakes.py); calendars, memory and the graph are real."""
     from datetime import date, timedelta
 
@@ -209,7 +210,9 @@ def test_process_without_a_terminal_waits_then_approve_books(tmp_path, models_di
         assert "Proposed follow-up" in r.stderr and "minutes approve m-" in r.stderr, r.stderr
         assert "베타 출시일을 12월 10일로 확정" in r.stdout  # the minutes, shown while the booking waits
         meeting_id = r.stderr.split("minutes approve ")[1].split()[0]
-        assert not settings.path("meetings", meeting_id, "minutes.json").exists()
+        waiting = json.loads(settings.path("meetings", meeting_id, "minutes.json").read_text(encoding="utf-8"))
+        assert waiting["follow_up"]["status"] == "proposed" and "minutes approve" in waiting["follow_up"]["reason"]
+        assert waiting["minutes"]["decisions"]  # the minutes are written while the booking waits
         r = cli("approve", meeting_id)
         assert r.returncode == 0 and "Booked" in r.stdout, r.stderr
     finally:

@@ -155,9 +155,12 @@ def test_unknown_calendar_is_never_free(settings):
     # No attendee calendar imported: a proposal in the organiser's free time, never booked by --book auto.
     ctx = make_context(settings, router=labeller(KO_ROUTES), summarizer=constant(KO_MINUTES), scheduler=constant(KO_REQUEST))
     with open_runner(settings, ctx) as runner:
-        m = runner.run(korean_input()).meeting
-    assert m["follow_up"]["status"] == "proposed" and m["follow_up"]["start"]
-    assert "availability unknown" in m["follow_up"]["reason"] and ctx.calendar.get_event(m["follow_up"]["event_id"]) is None
+        waiting = runner.run(korean_input())
+        proposal = waiting.proposal
+        assert waiting.status == "awaiting_approval" and proposal and proposal["start"]  # auto waits for a person
+        assert "availability unknown" in (proposal.get("held") or "") and ctx.calendar.get_event(proposal["event_id"]) is None
+        m = runner.decide(waiting.thread_id, {"action": "approve"}).meeting  # approving books it
+    assert m["follow_up"]["status"] == "booked" and ctx.calendar.get_event(m["follow_up"]["event_id"]) is not None
     assert any("calendar import" in w for w in m["warnings"])
 
 

@@ -179,12 +179,14 @@ def plan_slot(state: SchedulerState, runtime: Runtime[Context]) -> dict:
                             f"the time '{phrase}' was a counter-proposal nobody confirmed in the meeting") if why]
     if held:  # proposed only: booked when someone approves it (`--book auto` does not)
         reason = "; ".join(held) + f"; approve to book: minutes approve {state['meeting_id']}"
+        proposal["held"] = reason
         return {"proposal": proposal, "warnings": warnings, "follow_up": _follow_up("proposed", reason, proposal)}
     return {"proposal": proposal, "warnings": warnings}
 
 
 def approve(state: SchedulerState, runtime: Runtime[Context]) -> dict:
-    """Human in the loop: ``book=ask`` pauses here (a LangGraph interrupt) until a :class:`BookingDecision`.
+    """Human in the loop: ``book=ask``, and a held proposal under ``book=auto``, pause here (a LangGraph
+    interrupt) until a :class:`BookingDecision`.
 
     Every caller (CLI, API, web page, a LangGraph client) resumes the same interrupt with
     ``Command(resume={"action": ...})``. An edited start is booked only when every attendee is free then;
@@ -195,7 +197,7 @@ def approve(state: SchedulerState, runtime: Runtime[Context]) -> dict:
     book = state.get("book", "ask")
     if book == "never":
         return {"decision": {"action": "never"}, "follow_up": _follow_up("proposed", "booking is off (--book never)", proposal)}
-    if book == "auto":
+    if book == "auto" and not proposal.get("held"):  # held: availability unknown, an unconfirmed time
         return {"decision": {"action": "approve"}}
     raw = interrupt({"type": "approve_booking", "meeting_id": state["meeting_id"], "proposal": proposal})
     try:
@@ -290,12 +292,9 @@ def after_extract(state: SchedulerState) -> str:
 
 
 def after_plan(state: SchedulerState) -> str:
-    """To approval when there is a proposal, except a held one (unknown availability, an unconfirmed
-    counter-proposal) under ``book=auto``: that one stays proposed."""
-    if not state.get("proposal"):
-        return "__end__"
-    held = (state.get("follow_up") or {}).get("status") == "proposed"
-    return "__end__" if held and state.get("book", "ask") == "auto" else "approve"
+    """To approval when there is a proposal (a held one, with unknown availability or an unconfirmed
+    counter-proposal, waits there for a person even under ``book=auto``)."""
+    return "approve" if state.get("proposal") else "__end__"
 
 
 def after_approve(state: SchedulerState) -> str:
