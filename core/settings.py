@@ -68,6 +68,9 @@ class ASRSettings(BaseModel):
     max_duration_s: float = 4 * 3600
     diarize: bool = True
     num_speakers: int | None = None
+    initial_prompt: str | None = None  # text Whisper continues from (names, vocabulary); also sent to a server
+    retries: int = 2  # openai-compatible: retries of connection errors, 408/409/429 and 5xx (SDK backoff)
+    timeout_s: float | None = None  # openai-compatible: per try; None = the recording's length, at least 600 s
 
 
 class RouterSettings(BaseModel):

@@ -329,6 +329,7 @@ def test_forced_language_and_no_vad(tmp_path, settings, sample_audio):
 class _FakeTranscriptionServer(BaseHTTPRequestHandler):
     requests: list[dict] = []
     status = 200
+    failures: list[int] = []  # statuses answered first, one per request, before ``status``
 
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -350,9 +351,12 @@ class _FakeTranscriptionServer(BaseHTTPRequestHandler):
             "words": [{"word": "Hello", "start": 0.5, "end": 1.2}, {"word": "there.", "start": 1.3, "end": 3.0},
                       {"word": "Bye", "start": 4.0, "end": 5.0}, {"word": "now.", "start": 5.1, "end": 7.5}],
         }
-        data = json.dumps(reply if type(self).status == 200 else {"error": "nope"}).encode()
-        self.send_response(type(self).status)
+        status = type(self).failures.pop(0) if type(self).failures else type(self).status
+        data = json.dumps(reply if status == 200 else {"error": "nope"}).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if status != 200:
+            self.send_header("Retry-After-Ms", "50")  # keep the SDK's backoff short in tests
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -366,6 +370,7 @@ def transcription_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeTranscriptionServer)
     _FakeTranscriptionServer.requests = []
     _FakeTranscriptionServer.status = 200
+    _FakeTranscriptionServer.failures = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
@@ -407,6 +412,26 @@ def test_openai_compatible_provider(tmp_path, settings, sample_audio, transcript
     settings.asr.base_url = "http://127.0.0.1:9/v1"
     with pytest.raises(ModelError, match="unreachable"):
         transcribe(path, settings)
+
+
+def test_openai_compatible_provider_retries_503_then_succeeds(tmp_path, settings, sample_audio,
+                                                              transcription_server):
+    """The server answers 503 twice, then 200: the SDK's retries carry the call through (3 requests, one result);
+    with fewer retries than failures the error names the status."""
+    path = write_wav(tmp_path / "meeting.wav", sample_audio[: 8 * SR])
+    settings.asr.provider, settings.asr.base_url, settings.asr.model = "openai-compatible", transcription_server, "w"
+    settings.asr.diarize, settings.use_cache = False, False
+    _FakeTranscriptionServer.failures = [503, 503]
+    result = transcribe(path, settings, language="en", cache=None)
+    assert len(_FakeTranscriptionServer.requests) == 3
+    assert [s["text"] for s in result.segments] == ["Hello there.", "Bye now."]
+
+    _FakeTranscriptionServer.requests = []
+    _FakeTranscriptionServer.failures = [503, 503]
+    settings.asr.retries = 1
+    with pytest.raises(ModelError, match="HTTP 503"):
+        transcribe(path, settings, language="en", cache=None)
+    assert len(_FakeTranscriptionServer.requests) == 2
 
 
 def test_cache_instance_is_used_and_metrics_recorded(tmp_path, settings):

@@ -314,39 +314,51 @@ def _language_code(name: str | None) -> str:
     return _LANGUAGE_NAMES.get(name, name)
 
 
+def _remote_client(settings: Settings, duration_s: float):
+    """An ``openai.OpenAI`` client for ``asr.base_url``: the SDK retries connection errors, 408/409/429 and 5xx
+    answers ``asr.retries`` times with exponential backoff (honouring ``Retry-After``), each try bounded by
+    ``asr.timeout_s`` (default: the recording's length, at least 10 minutes)."""
+    import httpx
+    from openai import OpenAI
+
+    asr = settings.asr
+    timeout = asr.timeout_s if asr.timeout_s is not None else max(600.0, duration_s)
+    return OpenAI(base_url=asr.base_url.rstrip("/"), api_key=os.environ.get(asr.api_key_env) or "not-needed",
+                  max_retries=asr.retries, timeout=httpx.Timeout(timeout, connect=10.0))
+
+
 def _transcribe_remote(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
                        progress: ProgressFn | None) -> Transcript:
-    import httpx
+    import openai
 
     asr = settings.asr
     if not asr.base_url:
         raise InputError("asr.provider is 'openai-compatible' but asr.base_url is not set",
                          hint="set asr.base_url, e.g. http://127.0.0.1:8000/v1 (MINUTES_ASR__BASE_URL)")
     url = asr.base_url.rstrip("/") + "/audio/transcriptions"
-    headers = {}
-    api_key = os.environ.get(asr.api_key_env)
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
-    data: dict[str, Any] = {"model": asr.model, "response_format": "verbose_json",
-                            "timestamp_granularities[]": ["segment", "word"] if asr.word_timestamps else ["segment"]}
+    client = _remote_client(settings, info.duration_s)
+    kwargs: dict[str, Any] = {"model": asr.model, "response_format": "verbose_json",
+                              "timestamp_granularities": ["segment", "word"] if asr.word_timestamps else ["segment"]}
     if forced:
-        data["language"] = forced
+        kwargs["language"] = forced
+    if asr.initial_prompt:
+        kwargs["prompt"] = asr.initial_prompt
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     try:
         with open(path, "rb") as f:
-            resp = httpx.post(url, data=data, files={"file": (path.name, f, mime)}, headers=headers,
-                              timeout=httpx.Timeout(max(600.0, info.duration_s), connect=10.0))
-    except httpx.HTTPError as e:
-        raise ModelError(f"transcription server {url} unreachable: {type(e).__name__}",
+            reply = client.audio.transcriptions.create(file=(path.name, f, mime), **kwargs)
+    except openai.APIStatusError as e:
+        raise ModelError(f"transcription server {url} answered HTTP {e.status_code} (after {asr.retries} retries): "
+                         f"{e.response.text[:200]}",
+                         hint="check asr.model, asr.api_key_env and the server's logs") from None
+    except (openai.APIConnectionError, openai.APITimeoutError) as e:
+        raise ModelError(f"transcription server {url} unreachable after {asr.retries} retries: {type(e).__name__}",
                          hint="check asr.base_url and that the server is running") from None
-    if resp.status_code >= 400:
-        raise ModelError(f"transcription server {url} answered HTTP {resp.status_code}: {resp.text[:200]}",
-                         hint="check asr.model, asr.api_key_env and the server's logs")
+    body = reply.model_dump() if hasattr(reply, "model_dump") else reply
     try:
-        body = resp.json()
         raw = [_RawSegment(float(s["start"]), float(s["end"]), str(s["text"]).strip())
                for s in body.get("segments") or [] if str(s.get("text", "")).strip()]
-    except (ValueError, KeyError, TypeError) as e:
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise ModelError(f"transcription server {url} returned no verbose_json segments ({type(e).__name__})",
                          hint="the server must support response_format=verbose_json") from None
     words = body.get("words") or []
