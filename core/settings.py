@@ -77,6 +77,7 @@ class ASRSettings(BaseModel):
     language_windows: int = 6  # speech windows (12 s) spread over the recording for the language vote
     segment_language: bool = True  # code-switched recordings: check each segment's language on its own audio
     segment_language_probability: float = 0.8  # the other language's share needed to switch a segment
+    speech_data: Path | None = None  # real-speech eval data (evals.speech; MINUTES_ASR__SPEECH_DATA), never committed
     retries: int = 2  # openai-compatible: retries of connection errors, 408/409/429 and 5xx (SDK backoff)
     timeout_s: float | None = None  # openai-compatible: per try; None = the recording's length, at least 600 s
 

@@ -148,7 +148,7 @@ def spell_latin_ko(text: str) -> str:
 def normalize_ko(text: str) -> str:
     """A Korean transcript (KsponSpeech reference or recogniser output) in the scored form: pronunciation of
     dual forms, no event tags, numbers and Latin letters in Hangul, no punctuation, no spaces."""
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFKC", text)
     text = _DUAL_FORM.sub(lambda m: m.group(2), text)
     text = _EVENT_TAG.sub(" ", text)
     text = spell_numbers_ko(text)
