@@ -70,6 +70,7 @@ class ASRSettings(BaseModel):
     num_speakers: int | None = None
     initial_prompt: str | None = None  # text Whisper continues from (names, vocabulary); also sent to a server
     hotwords: str | None = None  # words Whisper is nudged towards (attendee names, product names)
+    names_as_hotwords: bool = True  # the meeting's attendee names join the hotwords
     temperature_fallback: bool = True  # re-decode at higher temperature when a window fails the quality checks
     condition_on_previous_text: bool = True
     vad_threshold: float = 0.5  # Silero speech probability threshold

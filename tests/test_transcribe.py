@@ -480,3 +480,31 @@ def test_streamed_blocks_make_the_same_cuts_as_the_whole_recording():
     assert [(first, first + len(b)) for first, b in streamed] == block_bounds(whole, block_s=20.0)
     assert len(streamed) >= 5 and max(len(b) for _, b in streamed) <= 25 * 16000
     assert np.array_equal(np.concatenate([b for _, b in streamed]), whole)
+
+
+def test_attendee_names_and_decoding_settings_reach_whisper(tmp_path, settings, sample_audio, monkeypatch):
+    """Names become hotwords (with asr.hotwords), the decoding/VAD settings are passed through, and the names
+    are part of the cache key (another attendee list is transcribed again)."""
+    seen = []
+
+    class SpyModel:
+        def transcribe(self, audio, **kw):
+            seen.append(kw)
+            return iter(()), None
+
+    monkeypatch.setattr(transcribe_mod, "load_model", lambda s: SpyModel())
+    path = write_wav(tmp_path / "clip.wav", sample_audio[: 6 * SR])
+    settings.asr.diarize = False
+    settings.asr.hotwords = "Minutes"
+    settings.asr.temperature_fallback, settings.asr.condition_on_previous_text = False, False
+    settings.asr.vad_threshold, settings.asr.vad_min_silence_ms = 0.35, 500
+    transcribe(path, settings, language="en", names=["김민지", "Bob Lee", "김민지"])
+    [kw] = seen
+    assert kw["hotwords"] == "김민지, Bob Lee, Minutes" and kw["temperature"] == 0.0
+    assert kw["condition_on_previous_text"] is False and kw["language"] == "en"
+    assert kw["vad_parameters"].threshold == 0.35 and kw["vad_parameters"].min_silence_duration_ms == 500
+    assert settings.asr.hotwords == "Minutes"  # the caller's settings are not changed
+    transcribe(path, settings, language="en", names=["김민지", "Bob Lee"])  # same hotwords: cached
+    assert len(seen) == 1
+    transcribe(path, settings, language="en", names=["이준호"])
+    assert len(seen) == 2 and seen[1]["hotwords"] == "이준호, Minutes"

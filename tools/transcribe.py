@@ -129,9 +129,15 @@ def load_model(settings: Settings):
 
 
 def transcribe(path: Path, settings: Settings, *, language: str | None = None, progress: ProgressFn | None = None,
-               cache: Cache | None = None, metrics=None) -> Transcript:
-    """Transcribe the recording at ``path`` (see the module docstring). Raises ``InputError`` for bad input."""
+               cache: Cache | None = None, metrics=None, names: list[str] | None = None) -> Transcript:
+    """Transcribe the recording at ``path`` (see the module docstring). Raises ``InputError`` for bad input.
+    ``names`` (the attendees) are passed to Whisper as hotwords when ``asr.names_as_hotwords``."""
     path = Path(path)
+    if names and settings.asr.names_as_hotwords:
+        words = ", ".join(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+        if words:
+            settings = settings.model_copy(deep=True)
+            settings.asr.hotwords = ", ".join(x for x in (words, settings.asr.hotwords) if x)
     info = probe(path, max_duration_s=settings.asr.max_duration_s)
     forced = language or (settings.language if settings.language != "auto" else None)
     if forced is not None:
