@@ -75,7 +75,7 @@ class ASRSettings(BaseModel):
     condition_on_previous_text: bool = True
     vad_threshold: float = 0.5  # Silero speech probability threshold
     vad_min_silence_ms: int = 2000  # silence that ends a speech region
-    language_windows: int = 6  # speech windows (12 s) spread over the recording for the language vote
+    language_windows: int = 8  # speech windows (8 s each) spread over the recording for the language vote
     segment_language: bool = True  # code-switched recordings: check each segment's language on its own audio
     segment_language_probability: float = 0.8  # the other language's share needed to switch a segment
     speech_data: Path | None = None  # real-speech eval data (evals.speech; MINUTES_ASR__SPEECH_DATA), never committed

@@ -58,6 +58,7 @@ from evals.speech_scoring import (
     read_uem,
     word_errors,
 )
+from tools.asr_language import script_of
 
 SR = 16_000
 HOW_TO_GET = (
@@ -160,15 +161,6 @@ def mixed_recording(korean: list[Clip], english: Clip, gap_s: float = 0.8) -> tu
 
 
 # ------------------------------------------------------------------------------------------ scoring helpers
-
-
-def script_of(text: str) -> str | None:
-    """``ko`` when Hangul letters outnumber Latin ones, ``en`` when the reverse, None when neither appears."""
-    hangul = sum("\uac00" <= ch <= "\ud7a3" for ch in text)
-    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    if not hangul and not latin:
-        return None
-    return "ko" if hangul >= latin else "en"
 
 
 def span_language(start: float, end: float, spans: list[tuple]) -> str | None:

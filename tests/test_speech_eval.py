@@ -8,6 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from core.settings import Settings
 from evals import speech
 from evals.speech_scoring import (
     SpeakerTurn,
@@ -23,7 +24,7 @@ from evals.speech_scoring import (
     sino_korean,
     word_errors,
 )
-from tools.asr_language import WindowScore, speech_windows, vote_language
+from tools.asr_language import WindowScore, script_of, speech_windows, vote_language
 
 # ------------------------------------------------------------------------------------------ Korean
 
@@ -156,8 +157,8 @@ def test_mixed_recording_spans_and_scripts():
     assert [s[2] for s in spans] == ["ko", "en", "ko"] and spans[1][:2] == (3.0, 6.0)
     assert len(audio) == 16000 * (2 + 1 + 3 + 1 + 2 + 1)
     assert speech.span_language(3.5, 5.0, spans) == "en" and speech.span_language(0.2, 3.4, spans) == "ko"
-    assert speech.script_of("그럼 meeting 시작할게요") == "ko" and speech.script_of("Ask not.") == "en"
-    assert speech.script_of("...") is None
+    assert script_of("그럼 meeting 시작할게요") == "ko" and script_of("Ask not.") == "en"
+    assert script_of("...") is None
 
 
 def test_korean_dev_set_reads_pcm_and_cp949(tmp_path):
@@ -173,7 +174,7 @@ def test_korean_dev_set_reads_pcm_and_cp949(tmp_path):
 def test_asr_eval_says_how_to_get_the_data_when_unset(settings):
     from evals.asr import _real_speech
 
-    assert settings.asr.speech_data is None
+    settings.asr.speech_data = None  # as in CI
     r = _real_speech(settings, quick=True)
     assert "MINUTES_ASR__SPEECH_DATA" in r["note"] and "git clone" in r["warnings"][0]
     settings.asr.speech_data = settings.data_dir / "missing"
@@ -192,3 +193,31 @@ def test_prepare_copies_clips_out_of_a_clone(tmp_path):
     subprocess.run(git + ["commit", "-qm", "data"], check=True)
     counts = speech.prepare(tmp_path / "out", {"faster-whisper": repo})
     assert counts == {"fw": 1} and (tmp_path / "out" / "fw" / "jfk.flac").read_bytes() == b"fLaC-not-really"
+
+
+# ------------------------------------------------------------------------------------------ with the real data
+
+_DATA = Settings().asr.speech_data
+needs_data = pytest.mark.skipif(_DATA is None or not (_DATA / "kspon").is_dir() or not (_DATA / "fw").is_dir(),
+                                reason="real-speech data not set (MINUTES_ASR__SPEECH_DATA; see evals/speech.py)")
+
+
+@pytest.mark.slow
+@pytest.mark.real
+@needs_data
+def test_mixed_korean_english_recording_keeps_each_segments_language(tmp_path, settings):
+    """Korean KsponSpeech clips around JFK's English, joined here: the recording is Korean, the English
+    segments stay English (Latin script), the Korean ones Korean."""
+    from tools.transcribe import transcribe
+
+    korean = speech.korean_dev_set(_DATA, limit=4)
+    english = next(c for c in speech.read_clips(_DATA) if c.name == "jfk")
+    audio, spans = speech.mixed_recording(korean, english)
+    settings.asr.diarize = False
+    result = transcribe(speech.write_wav(tmp_path / "mixed.wav", audio), settings, cache=None)
+    assert result.language == "ko"
+    assert len(result.segment_languages) == len(result.segments)
+    for seg, lang in zip(result.segments, result.segment_languages, strict=True):
+        ref = speech.span_language(seg["start"], seg["end"], spans)
+        assert lang == ref and script_of(seg["text"]) in (ref, None), (seg, lang)
+    assert "en" in result.segment_languages

@@ -7,10 +7,12 @@ top guess may be a language Minutes does not handle (a Korean clip heard as Japa
   regions only) are scored; each window's probabilities of the supported languages are summed, weighted by the
   window's speech length, and the supported language with the most mass wins (``vote_language``). An unsupported
   top guess never decides; it only adds a warning;
-* **a segment** (code-switched meetings): when the recording's windows did not all agree (the other supported
-  language held at least ``mixed_share`` of some window), each segment long enough to judge is scored on its own
-  audio; a segment whose audio is clearly (``segment_probability``) in the other supported language is
-  transcribed again in that language (``tools.transcribe``).
+* **a segment** (code-switched meetings): a segment Whisper wrote in the other language's script (English words
+  in a Korean meeting: Whisper often keeps them English) is that language (``script_of``, free); and when the
+  recording's windows did not all agree (the other supported language held at least ``mixed_share`` of some
+  window), each remaining segment long enough to judge is scored on its own audio, and one clearly
+  (``segment_probability``) in the other supported language is transcribed again in that language
+  (``tools.transcribe``).
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ class LanguageVote:
     unsupported_top: str | None = None  # the windows' most probable language when it is not ko/en
 
 
-def speech_windows(audio: np.ndarray, regions: Sequence[dict] | None, *, windows: int = 6,
-                   window_s: float = 12.0, sr: int = SAMPLE_RATE) -> list[np.ndarray]:
+def speech_windows(audio: np.ndarray, regions: Sequence[dict] | None, *, windows: int = 8,
+                   window_s: float = 8.0, sr: int = SAMPLE_RATE) -> list[np.ndarray]:
     """Up to ``windows`` chunks of speech (``window_s`` each at most), evenly spread over all speech in
     ``audio``; ``regions`` are VAD sample ranges (None: the whole signal is speech)."""
     if regions:
@@ -96,6 +98,16 @@ def vote_language(scores: Sequence[WindowScore], *, default: str = "en", mixed_s
     top = max(overall, key=overall.get) if overall else lang
     return LanguageVote(lang, round(mass[lang], 4), mixed, list(scores),
                         unsupported_top=top if top not in SUPPORTED else None)
+
+
+def script_of(text: str) -> str | None:
+    """``ko`` when Hangul syllables are at least as many as Latin letters, ``en`` when fewer, None when the text
+    has neither (digits, punctuation)."""
+    hangul = sum("\uac00" <= ch <= "\ud7a3" for ch in text)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    if not hangul and not latin:
+        return None
+    return "ko" if hangul >= latin else "en"
 
 
 def segment_language(model, audio: np.ndarray, recording_language: str, *, min_probability: float = 0.8,

@@ -259,8 +259,8 @@ def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: s
                     warnings.append(warning)
         block_progress = (lambda done, _t, o=offset, t=total: progress(min(o + done, t), t)) if progress else None
         block_segments = list(_run_whisper_block(model, block, lang, settings, length, block_progress))
-        if mixed:
-            block_segments = _segment_languages(model, block, block_segments, lang, settings)
+        if asr.segment_language and not forced:
+            block_segments = _segment_languages(model, block, block_segments, lang, settings, acoustic=mixed)
         for seg in block_segments:
             raw.append(_RawSegment(seg.start + offset, seg.end + offset, seg.text,
                                    [_Word(w.start + offset, w.end + offset, w.text) for w in seg.words],
@@ -319,15 +319,21 @@ def _language_warning(vote, settings: Settings) -> str | None:
 
 
 def _segment_languages(model, block: np.ndarray, segments: list[_RawSegment], lang: str,
-                       settings: Settings) -> list[_RawSegment]:
-    """Code-switching: each segment of at least 1 s is checked on its own audio; one clearly in the other
-    supported language is transcribed again in that language (times kept on the block's clock)."""
-    from tools.asr_language import segment_language
+                       settings: Settings, *, acoustic: bool) -> list[_RawSegment]:
+    """Code-switching: a segment Whisper wrote in the other language's script is that language; with
+    ``acoustic`` (the recording's windows disagreed), each other segment of at least 1 s is checked on its own
+    audio, and one clearly in the other supported language is transcribed again in it (block clock kept)."""
+    from tools.asr_language import script_of, segment_language
 
     out: list[_RawSegment] = []
     for seg in segments:
+        written = script_of(seg.text)
+        if written is not None and written != lang:
+            seg.language = written
+            out.append(seg)
+            continue
         a, b = int(seg.start * SAMPLE_RATE), int(seg.end * SAMPLE_RATE)
-        if seg.end - seg.start < 1.0 or b - a < SAMPLE_RATE:
+        if not acoustic or seg.end - seg.start < 1.0 or b - a < SAMPLE_RATE:
             out.append(seg)
             continue
         audio = block[max(0, a - SAMPLE_RATE // 5):b + SAMPLE_RATE // 5]
