@@ -6,7 +6,9 @@ top guess may be a language Minutes does not handle (a Korean clip heard as Japa
 * **the recording**: up to ``windows`` speech windows spread evenly over the whole recording's speech (VAD
   regions only) are scored; each window's probabilities of the supported languages are summed, weighted by the
   window's speech length, and the supported language with the most mass wins (``vote_language``). An unsupported
-  top guess never decides; it only adds a warning;
+  top guess never decides; it only adds a warning. (Settling an unsure vote by decoding the speech in both
+  languages and comparing mean token log-probabilities was measured and rejected: Whisper decodes Korean
+  speech as short, confident English, so English often scores higher.)
 * **a segment** (code-switched meetings): a segment Whisper wrote in the other language's script (English words
   in a Korean meeting: Whisper often keeps them English) is that language (``script_of``, free); and when the
   recording's windows did not all agree (the other supported language held at least ``mixed_share`` of some
