@@ -227,7 +227,14 @@ def test_resolve_model(settings, tmp_path):
     settings.asr.model = "large-v3"
     assert asr_models.resolve_model(settings) == "large-v3"
     settings.asr.model = str(tmp_path)
-    assert asr_models.resolve_model(settings) == str(tmp_path)
+    with pytest.raises(AssetError, match="has no model.bin, config.json"):
+        asr_models.resolve_model(settings)
+    settings.asr.model = str(tmp_path / "nowhere")
+    with pytest.raises(AssetError, match="is not a folder"):
+        asr_models.resolve_model(settings)
+    for name in ("small", "medium", "large-v3-turbo"):  # hub names pass through to faster-whisper
+        settings.asr.model = name
+        assert asr_models.resolve_model(settings) == name
     settings.asr.model = "base"
     base = Path(asr_models.resolve_model(settings))
     assert base == settings.model_path("whisper-base-ct2")
@@ -508,3 +515,19 @@ def test_attendee_names_and_decoding_settings_reach_whisper(tmp_path, settings, 
     assert len(seen) == 1
     transcribe(path, settings, language="en", names=["이준호"])
     assert len(seen) == 2 and seen[1]["hotwords"] == "이준호, Minutes"
+
+
+def test_local_ctranslate2_directory_is_a_one_line_setting(tmp_path, settings, sample_audio):
+    """``asr.model = "<folder>"``: the embedded base model's files, linked into a folder of the user's,
+    transcribe like ``base`` (what a user's small/medium/large-v3-turbo CTranslate2 folder goes through)."""
+    settings.asr.model = "base"
+    base = Path(asr_models.resolve_model(settings))
+    mine = tmp_path / "my-whisper-ct2"
+    mine.mkdir()
+    for f in base.iterdir():
+        (mine / f.name).symlink_to(f)
+    settings.asr.model, settings.asr.diarize = str(mine), False
+    path, _ = clip_turns(sample_audio, tmp_path, 16, 17)
+    result = transcribe(path, settings, language="en", cache=None)
+    assert "friday" in " ".join(s["text"] for s in result.segments).lower()
+    assert transcribe_mod.resolve_model(settings) == str(mine)
