@@ -68,6 +68,19 @@ class ASRSettings(BaseModel):
     max_duration_s: float = 4 * 3600
     diarize: bool = True
     num_speakers: int | None = None
+    initial_prompt: str | None = None  # text Whisper continues from (names, vocabulary); also sent to a server
+    hotwords: str | None = None  # words Whisper is nudged towards (attendee names, product names)
+    names_as_hotwords: bool = True  # the meeting's attendee names join the hotwords
+    temperature_fallback: bool = True  # re-decode at higher temperature when a window fails the quality checks
+    condition_on_previous_text: bool = True
+    vad_threshold: float = 0.5  # Silero speech probability threshold
+    vad_min_silence_ms: int = 2000  # silence that ends a speech region
+    language_windows: int = 8  # speech windows (8 s each) spread over the recording for the language vote
+    segment_language: bool = True  # code-switched recordings: check each segment's language on its own audio
+    segment_language_probability: float = 0.8  # the other language's share needed to switch a segment
+    speech_data: Path | None = None  # real-speech eval data (evals.speech; MINUTES_ASR__SPEECH_DATA), never committed
+    retries: int = 2  # openai-compatible: retries of connection errors, 408/409/429 and 5xx (SDK backoff)
+    timeout_s: float | None = None  # openai-compatible: per try; None = the recording's length, at least 600 s
 
 
 class RouterSettings(BaseModel):

@@ -15,7 +15,11 @@ Metrics:
   speakers (share of reference speech time attributed to the wrong speaker after the best one-to-one
   mapping, plus missed speech; no collar);
 * ``speakers_found`` vs the reference count, and the real-time factor (seconds per audio second).
-Korean audio cannot be measured here (no Korean speech data offline; see the README).
+
+Real human speech (``evals.speech``): when ``asr.speech_data`` (``MINUTES_ASR__SPEECH_DATA``) names a folder of
+public recordings (KsponSpeech Korean conversation, Leopard ko/en clips, JFK, AMI excerpts), their metrics join
+the table with a ``real.`` prefix: Korean CER, English WER, language-detection errors, segment languages on a
+mixed ko/en recording, DER and RTF. Unset (as in CI), the dataset column says how to get the data.
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ def run(settings: Settings | None = None, *, quick: bool = False, audio: Path = 
         result = transcribe(audio, s, cache=None)
         seconds = time.perf_counter() - started
     hyp_text = " ".join(seg["text"] for seg in result.segments)
+    real = _real_speech(base, quick)
     wer = word_error_rate(reference_text(), hyp_text)
     ref_turns = reference_turns()
     hyp = hypothesis_turns(result.segments)
@@ -97,15 +102,36 @@ def run(settings: Settings | None = None, *, quick: bool = False, audio: Path = 
         "speakers_reference": float(len({t.speaker for t in ref_turns})),
         "rtf": round(seconds / result.duration_s, 4) if result.duration_s else 0.0,
     }
-    return {"metrics": metrics, "dataset": f"samples/{audio.name} ({result.duration_s:.0f} s, en)", "size": 1,
+    metrics.update({f"real.{k}": v for k, v in real.get("metrics", {}).items()})
+    dataset = f"samples/{audio.name} ({result.duration_s:.0f} s, en)"
+    dataset += "; real speech: " + ("; ".join(real["dataset"]) if real.get("dataset") else real["note"])
+    return {"metrics": metrics, "dataset": dataset, "size": 1 + int(real.get("metrics", {}).get("language_clips", 0)),
             "seconds": round(seconds, 1), "tokens": {}, "model": f"whisper {s.asr.model} ({s.asr.compute_type})",
-            "language": result.language, "wer_detail": wer, "warnings": result.warnings,
-            "hypothesis": hyp_text}
+            "language": result.language, "wer_detail": wer, "warnings": result.warnings + real.get("warnings", []),
+            "hypothesis": hyp_text, "real_speech": real}
+
+
+def _real_speech(settings: Settings, quick: bool) -> dict[str, Any]:
+    """``evals.speech`` over ``asr.speech_data``, or a note saying how to get the data when it is not set."""
+    from evals import speech
+
+    root = settings.asr.speech_data
+    if root is None:
+        return {"note": "not set (MINUTES_ASR__SPEECH_DATA; python -m evals.speech says how to get it)",
+                "warnings": [speech.HOW_TO_GET]}
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return {"note": f"{root} is not a folder", "warnings": [speech.HOW_TO_GET]}
+    report = speech.run(settings, root, quick=quick)
+    report["note"] = str(root)
+    return report
 
 
 if __name__ == "__main__":
     report = run()
     print(f"asr eval: {report['dataset']}, model {report['model']}, {report['seconds']} s")
+    for w in report["real_speech"].get("warnings", []):
+        print(w)
     for k, v in report["metrics"].items():
         print(f"  {k:<20} {v:.4g}")
     print(f"  detail {report['wer_detail']}")

@@ -3,7 +3,7 @@
 Stages and what each measures (details in each module and evals/README.md):
 
 ==========  ==============================================================================
-asr         WER and speaker error on the sample recording (evals.asr)
+asr         WER and speaker error on the sample recording; real speech when asr.speech_data is set (evals.asr)
 router      segment-label accuracy on the held-out bilingual set (evals.router)
 time        time-expression windows on the Recognizers-Text specs, ko + en (evals.time)
 retrieval   recall@5 / MRR@10 of the meeting memory on AMI + QMSum questions (evals.retrieval)
@@ -102,7 +102,8 @@ def _stage_asr(settings: Settings, quick: bool) -> StageResult:
     return StageResult("asr", metrics=dict(r["metrics"]), all_metrics={**r["metrics"], **{
         f"wer_{k}": float(v) for k, v in r["wer_detail"].items() if k != "wer"}}, dataset=r["dataset"], size=r["size"],
         seconds=r["seconds"], model=r["model"],
-        details={"language": r["language"], "warnings": r["warnings"], "hypothesis": r["hypothesis"]})
+        details={"language": r["language"], "warnings": r["warnings"], "hypothesis": r["hypothesis"],
+                 "real_speech": r.get("real_speech")})
 
 
 def _stage_router(settings: Settings, quick: bool) -> StageResult:

@@ -227,7 +227,14 @@ def test_resolve_model(settings, tmp_path):
     settings.asr.model = "large-v3"
     assert asr_models.resolve_model(settings) == "large-v3"
     settings.asr.model = str(tmp_path)
-    assert asr_models.resolve_model(settings) == str(tmp_path)
+    with pytest.raises(AssetError, match="has no model.bin, config.json"):
+        asr_models.resolve_model(settings)
+    settings.asr.model = str(tmp_path / "nowhere")
+    with pytest.raises(AssetError, match="is not a folder"):
+        asr_models.resolve_model(settings)
+    for name in ("small", "medium", "large-v3-turbo"):  # hub names pass through to faster-whisper
+        settings.asr.model = name
+        assert asr_models.resolve_model(settings) == name
     settings.asr.model = "base"
     base = Path(asr_models.resolve_model(settings))
     assert base == settings.model_path("whisper-base-ct2")
@@ -329,6 +336,7 @@ def test_forced_language_and_no_vad(tmp_path, settings, sample_audio):
 class _FakeTranscriptionServer(BaseHTTPRequestHandler):
     requests: list[dict] = []
     status = 200
+    failures: list[int] = []  # statuses answered first, one per request, before ``status``
 
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -350,9 +358,12 @@ class _FakeTranscriptionServer(BaseHTTPRequestHandler):
             "words": [{"word": "Hello", "start": 0.5, "end": 1.2}, {"word": "there.", "start": 1.3, "end": 3.0},
                       {"word": "Bye", "start": 4.0, "end": 5.0}, {"word": "now.", "start": 5.1, "end": 7.5}],
         }
-        data = json.dumps(reply if type(self).status == 200 else {"error": "nope"}).encode()
-        self.send_response(type(self).status)
+        status = type(self).failures.pop(0) if type(self).failures else type(self).status
+        data = json.dumps(reply if status == 200 else {"error": "nope"}).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if status != 200:
+            self.send_header("Retry-After-Ms", "50")  # keep the SDK's backoff short in tests
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -366,6 +377,7 @@ def transcription_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeTranscriptionServer)
     _FakeTranscriptionServer.requests = []
     _FakeTranscriptionServer.status = 200
+    _FakeTranscriptionServer.failures = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
@@ -407,6 +419,26 @@ def test_openai_compatible_provider(tmp_path, settings, sample_audio, transcript
     settings.asr.base_url = "http://127.0.0.1:9/v1"
     with pytest.raises(ModelError, match="unreachable"):
         transcribe(path, settings)
+
+
+def test_openai_compatible_provider_retries_503_then_succeeds(tmp_path, settings, sample_audio,
+                                                              transcription_server):
+    """The server answers 503 twice, then 200: the SDK's retries carry the call through (3 requests, one result);
+    with fewer retries than failures the error names the status."""
+    path = write_wav(tmp_path / "meeting.wav", sample_audio[: 8 * SR])
+    settings.asr.provider, settings.asr.base_url, settings.asr.model = "openai-compatible", transcription_server, "w"
+    settings.asr.diarize, settings.use_cache = False, False
+    _FakeTranscriptionServer.failures = [503, 503]
+    result = transcribe(path, settings, language="en", cache=None)
+    assert len(_FakeTranscriptionServer.requests) == 3
+    assert [s["text"] for s in result.segments] == ["Hello there.", "Bye now."]
+
+    _FakeTranscriptionServer.requests = []
+    _FakeTranscriptionServer.failures = [503, 503]
+    settings.asr.retries = 1
+    with pytest.raises(ModelError, match="HTTP 503"):
+        transcribe(path, settings, language="en", cache=None)
+    assert len(_FakeTranscriptionServer.requests) == 2
 
 
 def test_cache_instance_is_used_and_metrics_recorded(tmp_path, settings):
@@ -455,3 +487,47 @@ def test_streamed_blocks_make_the_same_cuts_as_the_whole_recording():
     assert [(first, first + len(b)) for first, b in streamed] == block_bounds(whole, block_s=20.0)
     assert len(streamed) >= 5 and max(len(b) for _, b in streamed) <= 25 * 16000
     assert np.array_equal(np.concatenate([b for _, b in streamed]), whole)
+
+
+def test_attendee_names_and_decoding_settings_reach_whisper(tmp_path, settings, sample_audio, monkeypatch):
+    """Names become hotwords (with asr.hotwords), the decoding/VAD settings are passed through, and the names
+    are part of the cache key (another attendee list is transcribed again)."""
+    seen = []
+
+    class SpyModel:
+        def transcribe(self, audio, **kw):
+            seen.append(kw)
+            return iter(()), None
+
+    monkeypatch.setattr(transcribe_mod, "load_model", lambda s: SpyModel())
+    path = write_wav(tmp_path / "clip.wav", sample_audio[: 6 * SR])
+    settings.asr.diarize = False
+    settings.asr.hotwords = "Minutes"
+    settings.asr.temperature_fallback, settings.asr.condition_on_previous_text = False, False
+    settings.asr.vad_threshold, settings.asr.vad_min_silence_ms = 0.35, 500
+    transcribe(path, settings, language="en", names=["김민지", "Bob Lee", "김민지"])
+    [kw] = seen
+    assert kw["hotwords"] == "김민지, Bob Lee, Minutes" and kw["temperature"] == 0.0
+    assert kw["condition_on_previous_text"] is False and kw["language"] == "en"
+    assert kw["vad_parameters"].threshold == 0.35 and kw["vad_parameters"].min_silence_duration_ms == 500
+    assert settings.asr.hotwords == "Minutes"  # the caller's settings are not changed
+    transcribe(path, settings, language="en", names=["김민지", "Bob Lee"])  # same hotwords: cached
+    assert len(seen) == 1
+    transcribe(path, settings, language="en", names=["이준호"])
+    assert len(seen) == 2 and seen[1]["hotwords"] == "이준호, Minutes"
+
+
+def test_local_ctranslate2_directory_is_a_one_line_setting(tmp_path, settings, sample_audio):
+    """``asr.model = "<folder>"``: the embedded base model's files, linked into a folder of the user's,
+    transcribe like ``base`` (what a user's small/medium/large-v3-turbo CTranslate2 folder goes through)."""
+    settings.asr.model = "base"
+    base = Path(asr_models.resolve_model(settings))
+    mine = tmp_path / "my-whisper-ct2"
+    mine.mkdir()
+    for f in base.iterdir():
+        (mine / f.name).symlink_to(f)
+    settings.asr.model, settings.asr.diarize = str(mine), False
+    path, _ = clip_turns(sample_audio, tmp_path, 16, 17)
+    result = transcribe(path, settings, language="en", cache=None)
+    assert "friday" in " ".join(s["text"] for s in result.segments).lower()
+    assert transcribe_mod.resolve_model(settings) == str(mine)

