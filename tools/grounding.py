@@ -79,7 +79,7 @@ _EN_PROMISE = re.compile(r"\bI'?ll\b|\bI will\b|\bI can do\b|\bI'm on it\b|\blea
 
 def promises(text: str) -> bool:
     """Whether the speaker commits to doing something: "I'll…", "할게요", "하겠습니다", "고쳐 놓을게요"."""
-    if _EN_PROMISE.search(text) or re.search(r"겠습니다|겠어요|하겠", text):
+    if _EN_PROMISE.search(text) or re.search(r"(?<!모르)(?<!좋)(?<!않)(?<!같)(?<!있)(?<!없)(?<!하면 좋)겠(?:습니다|어요)|하겠", text):
         return True
     for i, ch in enumerate(text[1:], 1):  # a verb stem ending in ㄹ before 게(요): 할게, 볼게, 놓을게, 드릴게
         prev = text[i - 1]

@@ -100,7 +100,8 @@ class Candidate:
         """The line and the direct reply to it (an assent or a promise by another speaker): where a deadline
         or an owner may be read. Other neighbours are context only."""
         own = [self.segment]
-        if self.after and self.after[0]["speaker"] != self.segment["speaker"] and (
+        asks = is_request(self.segment["text"]) or bool(_QUESTION.search(self.segment["text"]))
+        if asks and self.after and self.after[0]["speaker"] != self.segment["speaker"] and (
                 is_assent(self.after[0]["text"]) or promises(self.after[0]["text"])):
             own.append(self.after[0])
         if self.before and self.before[-1]["speaker"] != self.segment["speaker"] and is_request(self.before[-1]["text"]) \
@@ -311,31 +312,39 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
     from tools.grounding import resolve_owner, similar, support
 
     out = AssembledItems()
+    windows: list[tuple[dict, set[str]]] = []  # each decision with the ids of the lines its candidate showed
     for cand, ans in answers:
         text = " ".join((ans.text or "").split()).strip(" -")
         if not ans.keep or not text:
             out.rejected += 1
             continue
-        what = "decision" if cand.kind == "decision" else "action item"
+        what = "a decision" if cand.kind == "decision" else "an action item"
         if echoes_prompt(text, prompt_text, transcript_text):
-            out.warnings.append(f"dropped a {what} whose words come from the prompt, not the meeting: {text!r}")
+            out.warnings.append(f"dropped {what} whose words come from the prompt, not the meeting: {text!r}")
             continue
         if looks_like_injection(text):
-            out.warnings.append(f"dropped a {what} that repeats an instruction to the assistant: {text!r}")
+            out.warnings.append(f"dropped {what} that repeats an instruction to the assistant: {text!r}")
             continue
         if support(text, [s["text"] for s in cand.lines]) < MIN_SUPPORT:
-            out.warnings.append(f"dropped a {what} its transcript lines do not support: {text!r}")
+            out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
             continue
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
             if not has_agreement(cand.lines):
                 out.rejected += 1
                 continue
-            twin = next((d for d in out.decisions if set(ids) & set(d["segment_ids"]) or similar(text, d["text"], 0.75)), None)
+            ids = list(dict.fromkeys(ids + [s["id"] for s in cand.after
+                                            if s["speaker"] != cand.segment["speaker"] and is_assent(s["text"])]))
+            window = {s["id"] for s in cand.lines}
+            # the same decision seen from a neighbouring line (proposal, then "agreed, … it is"), or said twice
+            twin = next((d for d, w in windows if (set(ids) & w and similar(text, d["text"], 0.3))
+                         or similar(text, d["text"], 0.75)), None)
             if twin:
                 twin["segment_ids"] = sorted(set(twin["segment_ids"]) | set(ids))
                 continue
-            out.decisions.append({"text": text, "segment_ids": ids})
+            decision = {"text": text, "segment_ids": ids}
+            out.decisions.append(decision)
+            windows.append((decision, window))
             continue
         own = cand.own_lines()
         owner, stood = resolve_owner(ans.owner, own, participants)
