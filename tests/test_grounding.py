@@ -69,5 +69,6 @@ def test_promises():
     for text in ["네, 금요일까지 고쳐 놓을게요.", "제가 할게요", "디자인을 공유하겠습니다.", "I'll send it tomorrow.", "I will update the plan",
                  "내일까지 보내 드릴게요"]:
         assert promises(text), text
-    for text in ["로그인 버그가 있어요.", "How many users does that affect?", "그렇게 하면 좋겠네요? 아니요", "Let's meet Tuesday."]:
+    for text in ["로그인 버그가 있어요.", "How many users does that affect?", "그렇게 하면 좋겠네요? 아니요", "Let's meet Tuesday.",
+                 "심사 기간이 얼마나 걸릴지 아직 모르겠어요.", "그러면 좋겠어요."]:
         assert not promises(text), text

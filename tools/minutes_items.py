@@ -72,11 +72,13 @@ def is_request(text: str) -> bool:
 
 def has_agreement(lines: list[Segment]) -> bool:
     """Whether ``lines`` settle something: an explicit settling word in a line, or a proposal in one line
-    followed (within the next two lines) by a different speaker's assent."""
+    followed (within the next two lines) by a different speaker's assent. A proposal is a suggestion
+    (:func:`is_proposal`) or a substantive line the router labelled ``decision`` ("Twenty five Euro for a
+    remote control." — "Yeah, that's the price we want")."""
     if any(is_explicit_decision(s["text"]) for s in lines):
         return True
     for i, s in enumerate(lines):
-        if not is_proposal(s["text"]):
+        if not (is_proposal(s["text"]) or (s.get("label") == "decision" and substantive(s["text"], 3))):
             continue
         if any(t["speaker"] != s["speaker"] and is_assent(t["text"]) for t in lines[i + 1 : i + 3]):
             return True
@@ -110,12 +112,22 @@ class Candidate:
         return own
 
 
+_FILLER = frozenset("""um uh mm hmm yeah yes yep okay ok so right next well oh ah er like really sure good great fine
+alright kay thanks thank mean think know guess actually maybe just now then one two three""".split())
+
+
+def substantive(text: str, minimum: int = 2) -> bool:
+    """Whether a line says something (``minimum`` content words beyond fillers): "Yes." or "So, next." do not."""
+    tokens = {t for t in content_tokens(text) if t not in _FILLER}
+    return len(tokens) >= minimum
+
+
 def candidate_kind(segment: Segment) -> str | None:
     """"decision", "action" or None for one segment: the router's label, or a cue the router missed (a promise,
     a request or an explicit settling word on a content or scheduling line). Injection lines are never
     candidates."""
     text, label = segment["text"], segment.get("label")
-    if looks_like_injection(text) or label == "small_talk":
+    if looks_like_injection(text) or label == "small_talk" or not substantive(text):
         return None
     if label in ("decision", "action"):
         return label
@@ -128,14 +140,18 @@ def candidate_kind(segment: Segment) -> str | None:
 
 def candidates(segments: list[Segment], context: int = 1) -> list[Candidate]:
     """Every decision/action candidate in meeting order, each with ``context`` neighbours on either side
-    (small talk and injection lines left out of the context too)."""
+    (small talk and injection lines left out of the context too). A decision candidate whose lines show no
+    agreement (:func:`has_agreement`) is left out: it could never become a decision."""
     usable = [s for s in segments if s.get("label") != "small_talk" and not looks_like_injection(s["text"])]
     out = []
     for i, s in enumerate(usable):
         kind = candidate_kind(s)
-        if kind:
-            out.append(Candidate(kind=kind, segment=s, before=usable[max(0, i - context) : i],
-                                 after=usable[i + 1 : i + 1 + context]))
+        if not kind:
+            continue
+        cand = Candidate(kind=kind, segment=s, before=usable[max(0, i - context) : i], after=usable[i + 1 : i + 1 + context])
+        if kind == "decision" and not has_agreement(cand.lines):
+            continue
+        out.append(cand)
     return out
 
 
