@@ -93,6 +93,7 @@ class Candidate:
     segment: Segment
     before: list[Segment] = field(default_factory=list)
     after: list[Segment] = field(default_factory=list)
+    replies: list[Segment] = field(default_factory=list)  # the assents that follow a decision ("Agreed. … it is.")
 
     @property
     def lines(self) -> list[Segment]:
@@ -122,35 +123,62 @@ def substantive(text: str, minimum: int = 2) -> bool:
     return len(tokens) >= minimum
 
 
-def candidate_kind(segment: Segment) -> str | None:
-    """"decision", "action" or None for one segment: the router's label, or a cue the router missed (a promise,
-    a request or an explicit settling word on a content or scheduling line). Injection lines are never
-    candidates."""
+_GROUP_ACTION = re.compile(
+    r"\b(?:let'?s|we(?:'ll| will| need to| should| have to)) (?:\w+ ){0,4}?(?:ask|check|send|email|call|write|prepare|review|"
+    r"look into|find out|contact|follow up|update|test|draft)\b|물어보죠|물어봅시다|알아보죠|알아봅시다|확인해 봅시다|확인해 보죠", re.I)
+
+
+def candidate_kind(segment: Segment, reply: Segment | None = None) -> str | None:
+    """"decision", "action" or None for one segment (``reply``: the next line, if any).
+
+    The router's decision/action label, corrected by cues: an explicit settling word makes a decision; a
+    suggestion answered by another speaker's assent ("Should we …?" — "Yes, …") makes a decision; a
+    promise, a request or a group commitment ("let's ask the director") makes an action, whatever the
+    label (short replies such as "네, 금요일까지 고쳐 놓을게요" are often labelled small talk). Scheduling lines
+    are the scheduler's; injection lines and fillers are never candidates."""
     text, label = segment["text"], segment.get("label")
-    if looks_like_injection(text) or label == "small_talk" or not substantive(text):
+    if looks_like_injection(text) or not substantive(text):
         return None
-    if label in ("decision", "action"):
-        return label
-    if is_explicit_decision(text):
+    if is_explicit_decision(text) and label != "scheduling":
         return "decision"
-    if promises(text) or is_request(text):
+    if label == "decision":
+        return "decision"
+    if label == "action" or promises(text) or is_request(text) or _GROUP_ACTION.search(text):
         return "action"
+    if label in ("content", None) and reply is not None and reply["speaker"] != segment["speaker"] and \
+            (_EN_PROPOSAL.search(text) or _KO_PROPOSAL.search(text)) and is_assent(reply["text"]):
+        return "decision"
     return None
 
 
 def candidates(segments: list[Segment], context: int = 1) -> list[Candidate]:
     """Every decision/action candidate in meeting order, each with ``context`` neighbours on either side
-    (small talk and injection lines left out of the context too). A decision candidate whose lines show no
+    (injection lines are left out of the context too). A decision candidate whose lines show no
     agreement (:func:`has_agreement`) is left out: it could never become a decision."""
-    usable = [s for s in segments if s.get("label") != "small_talk" and not looks_like_injection(s["text"])]
-    out = []
+    usable = [s for s in segments if not looks_like_injection(s["text"])]
+    out: list[Candidate] = []
+    covered: set[str] = set()
     for i, s in enumerate(usable):
-        kind = candidate_kind(s)
+        kind = candidate_kind(s, usable[i + 1] if i + 1 < len(usable) else None)
         if not kind:
             continue
+        if s.get("label") == "small_talk" and not (i and usable[i - 1]["speaker"] != s["speaker"]
+                                                   and is_request(usable[i - 1]["text"])):
+            continue  # small talk counts only as the answer to a request ("Please send an invite." — "I will.")
         cand = Candidate(kind=kind, segment=s, before=usable[max(0, i - context) : i], after=usable[i + 1 : i + 1 + context])
-        if kind == "decision" and not has_agreement(cand.lines):
-            continue
+        if s["id"] in covered:
+            continue  # the reply to the previous candidate: already part of its lines
+        if kind == "decision":
+            for t in usable[i + 1 : i + 4]:
+                if t["speaker"] == s["speaker"] or not is_assent(t["text"]):
+                    break
+                cand.replies.append(t)
+            cand.after = cand.after + [t for t in cand.replies if t not in cand.after]
+            if not has_agreement(cand.lines):
+                continue
+            covered.update(t["id"] for t in cand.replies)
+        else:
+            covered.update(t["id"] for t in cand.own_lines())
         out.append(cand)
     return out
 
@@ -349,8 +377,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
             if not has_agreement(cand.lines):
                 out.rejected += 1
                 continue
-            ids = list(dict.fromkeys(ids + [s["id"] for s in cand.after
-                                            if s["speaker"] != cand.segment["speaker"] and is_assent(s["text"])]))
+            ids = list(dict.fromkeys(ids + [s["id"] for s in cand.replies]))
             window = {s["id"] for s in cand.lines}
             # the same decision seen from a neighbouring line (proposal, then "agreed, … it is"), or said twice
             twin = next((d for d, w in windows if (set(ids) & w and similar(text, d["text"], 0.3))
