@@ -291,15 +291,39 @@ def name_forms(name: str) -> list[str]:
     return sorted(set(forms), key=len, reverse=True)
 
 
-def _names_in(sentence: str, participants: list[Participant]) -> list[str]:
-    return mentioned_participants(sentence, participants)
+_EN_SUBJECT_VERBS = (r"(?:said|says|will|would|is|was|has|had|can|could|should|must|proposed|proposes|suggested|suggests|"
+                     r"reported|reports|thinks|thought|explained|presented|presents|mentioned|agreed|agrees|asked|asks|noted|"
+                     r"wants|wanted|shared|raised|offered|promised|volunteered|confirmed|pointed|described|introduced|"
+                     r"discussed|talked|stated|added|took|needs|plans|decided|noticed|found|knows|updated|sent|fixed|gave|"
+                     r"showed|argued|believes|felt|feels|expects|prefers|preferred|recommended|opened|closed|led)")
+
+
+def named_subjects(sentence: str, participants: list[Participant]) -> list[str]:
+    """Participants a sentence names as the one who said or does something: "Bob said/will …",
+    "서연은/서연 씨가 …". A name used as a plain noun is not an attribution: English names match as written
+    (capitalised), and a name made of ordinary words (an AMI role such as "User Interface") only in full."""
+    found = []
+    for p in participants:
+        role_like = any(w.lower() in _COMMON_WORDS for w in p["name"].split())
+        for form in ([p["name"]] if role_like else name_forms(p["name"])):
+            if re.fullmatch(r"[\uac00-\ud7a3]+", form):
+                rx = rf"(?<![\uac00-\ud7a3]){re.escape(form)}\s*(?:님|씨)?\s*(?:은|는|이|가|께서|도)(?=[\s,])"
+            else:
+                rx = rf"\b{re.escape(form)}\b(?:'s)?\s+{_EN_SUBJECT_VERBS}\b"
+            if re.search(rx, sentence):
+                found.append(p["name"])
+                break
+    return found
+
+
+_COMMON_WORDS = frozenset("marketing interface user design designer manager project industrial team lead sales product".split())
 
 
 def check_attribution(sentence: str, cited: list[Segment], participants: list[Participant]) -> str | None:
     """The sentence with every named participant supported by the cited lines (a speaker of one, or
     addressed in one); a sentence naming one wrong person is rewritten to the cited lines' only speaker;
     otherwise None (drop it). A sentence naming nobody stands as it is."""
-    named = _names_in(sentence, participants)
+    named = named_subjects(sentence, participants)
     if not named:
         return sentence
     speakers = list(dict.fromkeys(s["speaker"] for s in cited))

@@ -131,6 +131,10 @@ def check_sentences(sentences: list[CitedSentence], pool: list[Segment], partici
             warnings.append(f"dropped a summary sentence that repeats line {copied['id']}: {text!r}")
             continue
         fixed = mi.check_attribution(text, _cited(sent.ids, text, by_id, pool), participants)
+        if fixed != text:  # wrong ids, or a wrong name: the lines the sentence's words come from decide
+            best = [by_id[i] for i in grounding.best_supporting(text, pool, top=3)]
+            if best and mi.check_attribution(text, best, participants) == text:
+                fixed = text
         if fixed is None:
             warnings.append(f"dropped a summary sentence that names the wrong person: {text!r}")
             continue
