@@ -90,12 +90,16 @@ def promises(text: str) -> bool:
     return False
 
 
+_SECOND_PERSON = re.compile(r"\byou\b|\byour\b", re.I)
+
+
 def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Participant]) -> tuple[str | None, bool]:
     """The action's owner as a participant's name, and whether the model's own choice (if any) stood.
 
     Evidence in the cited lines, strongest first: "I"/"제가" from the model means the speaker of the first
     cited line; someone who promises to do it ("I'll…", "할게요"); someone addressed by name ("Bob, can
-    you…", "준호 씨, …") — the person asking is not the owner; finally a speaker of a cited line. A model's
+    you…", "준호 씨, …") — the person asking is not the owner; the one who answers a line said to "you"
+    ("you're working on the design" — "Okay."); finally a speaker of a cited line. A model's
     owner with none of this evidence is replaced (or dropped to None).
     """
     if owner and owner.strip().lower() in _SELF and cited:
@@ -105,7 +109,10 @@ def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Pa
     volunteers = list(dict.fromkeys(s["speaker"] for s in cited if promises(s["text"]) and known(s["speaker"])))
     addressed = list(dict.fromkeys(n for s in cited for n in mentioned_participants(s["text"], participants)
                                    if n != s["speaker"]))
-    for evidence in (volunteers, addressed):
+    # "you're working on the design" — "Okay.": the one who answers a request is who was asked
+    answered = list(dict.fromkeys(t["speaker"] for s, t in zip(cited, cited[1:]) if t["speaker"] != s["speaker"]
+                                  and known(t["speaker"]) and _SECOND_PERSON.search(s["text"])))
+    for evidence in (volunteers, addressed, answered):
         if evidence:
             if name in evidence:
                 return name, True

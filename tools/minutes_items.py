@@ -44,6 +44,10 @@ _EN_ASSENT = re.compile(
 _KO_ASSENT = re.compile(r"^\W*(?:네|예|응|그래요|그러죠|그럽시다|좋아요|좋습니다|좋네요|알겠습니다|알겠어요|맞아요|동의|괜찮)|"
                         r"(?:동의합니다|찬성|괜찮습니다|괜찮아요|좋습니다|충분합니다|그렇게 하죠)")
 _EN_DISSENT = re.compile(r"^\W*(?:no\b|nope|not really|i don'?t think|i disagree|but\b|hmm+|well\b)", re.I)
+_ASSIGN = re.compile(
+    r"\byou(?:'re| are|'ll| will)? (?:going to|gonna|be |looking at|working on|responsible for|in charge of|take care of)"
+    r"|\bfor you(?:,)? (?:it'?s|it is)\b|\byour (?:job|task|part|homework) (?:is|will be)\b"
+    r"|(?:님|씨)(?:이|가|께서)? (?:맡아|담당)|맡아 주세요|담당해 주세요", re.I)
 _REQUEST = re.compile(r"\b(?:can you|could you|would you|please|need you to|will you)\b|주세요|줄 수 있|줄래|주실|부탁", re.I)
 _QUESTION = re.compile(r"\?\s*$")
 
@@ -66,8 +70,9 @@ def is_assent(text: str) -> bool:
 
 
 def is_request(text: str) -> bool:
-    """Someone asked to do something: "can you …", "please …", "…해 주세요", "…줄 수 있어요?"."""
-    return bool(_REQUEST.search(text))
+    """Someone asked or assigned to do something: "can you …", "please …", "you're working on …",
+    "…해 주세요", "…줄 수 있어요?", "…님이 맡아 주세요"."""
+    return bool(_REQUEST.search(text) or _ASSIGN.search(text))
 
 
 def has_agreement(lines: list[Segment]) -> bool:
@@ -141,6 +146,8 @@ def candidate_kind(segment: Segment, reply: Segment | None = None) -> str | None
         return None
     if is_explicit_decision(text) and label != "scheduling":
         return "decision"
+    if _ASSIGN.search(text):  # "you're looking at the technical design": a task given, whatever the label
+        return "action"
     if label == "decision":
         return "decision"
     if label == "action" or promises(text) or is_request(text) or _GROUP_ACTION.search(text):
