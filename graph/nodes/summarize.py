@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from core.meeting import MinutesRecord, Participant, Segment
 from core.prompts import render
@@ -42,13 +43,23 @@ PROMPT_RESERVE = 700  # tokens for the instructions and schema around the transc
 class ItemDraft(BaseModel):
     n: int = Field(description="the candidate's number")
     keep: bool = Field(description="false when the line holds no real decision / task")
-    text: str = Field(default="", description="decision: one short statement; action: the task, imperative")
-    owner: str | None = Field(default=None, description="action: who will do it (a participant), or null")
-    due_phrase: str | None = Field(default=None, description="action: deadline words copied from the line, or null")
+    text: str = Field(default="", max_length=200, description="decision: one short statement; action: the task, imperative")
+    owner: str | None = Field(default=None, max_length=60, description="action: who will do it (a participant), or null")
+    due_phrase: str | None = Field(default=None, max_length=60, description="action: deadline words copied from the line, or null")
 
 
 class ItemDrafts(BaseModel):
     items: list[ItemDraft] = Field(default_factory=list)
+
+
+@lru_cache(maxsize=ITEM_BATCH)
+def items_schema(count: int) -> type[ItemDrafts]:
+    """``ItemDrafts`` whose JSON schema asks for exactly ``count`` answers: constrained decoding then answers
+    every candidate once and cannot run on past the batch. (Validation stays lenient: a missing answer is
+    a rejection, an extra one is ignored.)"""
+    return create_model(f"ItemDrafts{count}", __base__=ItemDrafts,
+                        items=(list[ItemDraft], Field(default_factory=list,
+                                                      json_schema_extra={"minItems": count, "maxItems": count})))
 
 
 class CitedSentence(BaseModel):
@@ -104,7 +115,8 @@ def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str) -
     for start in range(0, len(cands), ITEM_BATCH):
         batch = cands[start : start + ITEM_BATCH]
         text = "\n\n".join(candidate_block(i + 1, c) for i, c in enumerate(batch))
-        drafts = ctx.models.structured("summarizer", ItemDrafts, [SystemMessage(system), HumanMessage(text)], language=lang)
+        drafts = ctx.models.structured("summarizer", items_schema(len(batch)), [SystemMessage(system), HumanMessage(text)],
+                                       language=lang)
         by_n = {d.n: d for d in drafts.items}
         for i, cand in enumerate(batch):
             d = by_n.get(i + 1)
