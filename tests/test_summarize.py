@@ -304,3 +304,13 @@ def test_english_sample_with_the_real_local_model(settings):
     assert bob and bob[0]["due"] == "2026-11-27", mins["action_items"]
     assert not any("everyone@" in json.dumps(x) for x in mins["action_items"])
     assert score_case(case, mins)["copied_sentences"]["copied"] == 0
+
+
+def test_a_summary_whose_sentences_all_fail_falls_back_to_what_was_settled(settings):
+    segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
+            seg(2, "Bob", "Agreed, December tenth.", "content")]
+    pasted = {"title": "t", "sentences": [{"text": "So we decided to launch the beta on December tenth.", "ids": ["s0001"]}]}
+    model = minutes_model(pasted, lambda n, line: {"keep": True, "text": "Launch the beta on December tenth"})
+    mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert mins["summary"] == "Launch the beta on December tenth."
+    assert any("repeats line s0001" in w for w in warnings)

@@ -205,6 +205,9 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
         sentences = [CitedSentence(text=t, ids=cited) for t in mi.split_sentences(combined)]
     kept, sentence_warnings = check_sentences(sentences, clean, participants)
     warnings += sentence_warnings
+    if not kept:  # every sentence failed a check: say at least what was settled and who does what
+        kept = [d["text"].rstrip(".") + "." for d in items.decisions]
+        kept += [f"{a['owner'] + ': ' if a['owner'] else ''}{a['task'].rstrip('.')}." for a in items.actions]
     decided = {i for d in items.decisions for i in d["segment_ids"]}
     open_questions = []
     for q in questions:
