@@ -314,3 +314,21 @@ def test_a_summary_whose_sentences_all_fail_falls_back_to_what_was_settled(setti
     mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert mins["summary"] == "Launch the beta on December tenth."
     assert any("repeats line s0001" in w for w in warnings)
+
+
+def test_clean_statement_removes_the_spoken_wrapping():
+    assert mi.clean_statement("I will send the new onboarding designs by next Wednesday.", "en") == \
+        "Send the new onboarding designs by next Wednesday"
+    assert mi.clean_statement("So we decided to launch the beta on December tenth.", "en") == "Launch the beta on December tenth"
+    assert mi.clean_statement("Sure, I'll fix the login bug.", "en") == "Fix the login bug"
+    assert mi.clean_statement("저는 새 온보딩 디자인을 공유하겠습니다.", "ko") == "새 온보딩 디자인을 공유하겠습니다"
+    assert mi.clean_statement("Fix the login bug", "en") == "Fix the login bug"
+
+
+def test_an_action_written_from_a_neighbouring_line_is_dropped(settings):
+    segs = [seg(1, "Carol", "Tuesday afternoon works for me.", "scheduling"),
+            seg(2, "Bob", "Please send a calendar invite.", "action"), seg(3, "Alice", "I will.", "small_talk")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "Tuesday afternoon works for me", "owner": "Bob"})
+    mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob", "Carol"), THURSDAY,
+                                       "Asia/Seoul", "en")
+    assert mins["action_items"] == [] and any("do not support" in w for w in warnings)

@@ -351,6 +351,27 @@ def check_attribution(sentence: str, cited: list[Segment], participants: list[Pa
     return None
 
 
+# ------------------------------------------------------------------------------------------ statements
+
+_EN_LEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|all right|alright|great|perfect|good|well|agreed|and|then|also|um|uh)\b[,.!]?\s*)+",
+    re.I)
+_EN_SELF = re.compile(r"^(?:i'?ll|i will|i can|i'm going to|i am going to|i'd like to|let me|we'?ll|we will|we decided to|"
+                      r"we agreed to|we need to|we should|let'?s)\s+", re.I)
+_KO_LEAD = re.compile(r"^(?:(?:네|예|좋아요|좋습니다|그럼|그러면|자|음|저는|제가|저희가|그리고)[,.!]?\s*)+")
+
+
+def clean_statement(text: str, lang: str) -> str:
+    """An item's text without the spoken wrapping a copied line brings: leading fillers and assents ("Sure,",
+    "So", "네,"), first-person openers ("I will", "I'll", "we decided to", "저는"); the first letter
+    capitalised. "I will send the designs by Wednesday." -> "Send the designs by Wednesday"."""
+    out = " ".join(text.split()).strip()
+    for _ in range(2):
+        out = _KO_LEAD.sub("", _EN_SELF.sub("", _EN_LEAD.sub("", out))).strip()
+    out = out.rstrip(" .!")
+    return (out[:1].upper() + out[1:]) if out else text.strip()
+
+
 # ------------------------------------------------------------------------------------------ assembly
 
 MIN_SUPPORT = 0.25  # share of an item's content words that its candidate's lines must contain
@@ -389,7 +410,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
     out = AssembledItems()
     windows: list[tuple[dict, set[str]]] = []  # each decision with the ids of the lines its candidate showed
     for cand, ans in answers:
-        text = " ".join((ans.text or "").split()).strip(" -")
+        text = clean_statement(ans.text or "", lang).strip(" -")
         if not ans.keep or not text:
             out.rejected += 1
             continue
@@ -400,7 +421,9 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         if looks_like_injection(text):
             out.warnings.append(f"dropped {what} that repeats an instruction to the assistant: {text!r}")
             continue
-        if support(text, [s["text"] for s in cand.lines]) < MIN_SUPPORT:
+        # an action's words must come from its own lines (not from a neighbour shown as context)
+        basis = cand.lines if cand.kind == "decision" else cand.own_lines()
+        if support(text, [s["text"] for s in basis]) < MIN_SUPPORT:
             out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
             continue
         ids = [s["id"] for s in cand.own_lines()]
