@@ -325,10 +325,19 @@ def test_clean_statement_removes_the_spoken_wrapping():
     assert mi.clean_statement("Fix the login bug", "en") == "Fix the login bug"
 
 
-def test_an_action_written_from_a_neighbouring_line_is_dropped(settings):
+def test_an_action_written_from_a_neighbouring_line_is_restated_from_its_own(settings):
     segs = [seg(1, "Carol", "Tuesday afternoon works for me.", "scheduling"),
             seg(2, "Bob", "Please send a calendar invite.", "action"), seg(3, "Alice", "I will.", "small_talk")]
     model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "Tuesday afternoon works for me", "owner": "Bob"})
     mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob", "Carol"), THURSDAY,
                                        "Asia/Seoul", "en")
-    assert mins["action_items"] == [] and any("do not support" in w for w in warnings)
+    # the neighbour's words are never the task: it is restated from its own line, and owned by who promised
+    assert [(a["owner"], a["task"]) for a in mins["action_items"]] == [("Alice", "Please send a calendar invite")]
+
+
+def test_a_decision_pasted_from_the_reply_is_restated_from_the_marked_line(settings):
+    segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth instead of December third.", "decision"),
+            seg(2, "Carol", "Agreed. December tenth it is.", "decision")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "Agreed. December tenth it is."})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Carol"), THURSDAY, "Asia/Seoul", "en")
+    assert [d["text"] for d in mins["decisions"]] == ["Launch the beta on December tenth instead of December third"]

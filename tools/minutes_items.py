@@ -411,6 +411,11 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
     windows: list[tuple[dict, set[str]]] = []  # each decision with the ids of the lines its candidate showed
     for cand, ans in answers:
         text = clean_statement(ans.text or "", lang).strip(" -")
+        others = [t for t in cand.lines if t is not cand.segment]
+        if text and copied_line(text, others) is not None and \
+                max(line_copy_share(text, t["text"]) for t in others) > line_copy_share(text, cand.segment["text"]):
+            # the model pasted a neighbour ("Agreed. December tenth it is."): the marked line says what it is
+            text = clean_statement(cand.segment["text"], lang)
         if not ans.keep or not text:
             out.rejected += 1
             continue
