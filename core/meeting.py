@@ -45,6 +45,7 @@ class ActionItem(TypedDict):
     due_phrase: str | None  # the words the date was resolved from, quoted
     status: Literal["open", "done"]
     segment_ids: list[str]
+    note: NotRequired[str]  # e.g. "due today (the meeting day)" when the deadline is the meeting day itself
 
 
 class MinutesRecord(TypedDict):

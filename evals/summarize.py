@@ -3,8 +3,8 @@
 Each meeting goes through the same steps as in the graph: segments (AMI: one per speaker turn, speaker =
 role, times estimated from speech length; samples: ``tools.transcripts.read_transcript``), same-speaker
 turns merged (``graph.nodes.segment.merge_turns``), labels from the default router, then
-``draft_minutes`` (one call, or map-reduce over chunks counted in the model's own tokens when the meeting
-is longer than the stage's context) and ``ground_minutes`` (citations checked, owners resolved).
+``summarize_meeting`` (the summary: one call, or map-reduce over chunks; decisions and action items: one call per
+batch of candidate lines, checked by code).
 
 Metrics per meeting (see ``evals.metrics``):
 
@@ -12,7 +12,9 @@ Metrics per meeting (see ``evals.metrics``):
   answer) and, for AMI, vs the human abstract (its sentences joined);
 * action items: precision/recall/F1 with owners (AMI owners are roles: "The industrial designer will…" ->
   Industrial Designer; a group owner accepts any) and without owners ("task only");
-* decisions: precision/recall/F1.
+* decisions: precision/recall/F1;
+* copied sentences: the share of summary sentences that are ≥ 80% a single transcript line (pasted, not
+  summarized; ``tools.minutes_items.copied_line``), pooled over meetings.
 ROUGE is averaged over meetings; item scores are micro-averaged (pooled counts).
 
 ``quick``: the shortest AMI val meeting (TS3010a, ~1,100 words). Full: the ``limit`` shortest meetings of the
@@ -137,8 +139,8 @@ def label_segments(segments: list[Segment], settings: Settings) -> list[Segment]
 
 
 def summarize_case(case: MeetingCase, ctx) -> dict[str, Any]:
-    """Run the summarizer on one meeting; returns the grounded minutes, warnings, seconds and chunk count."""
-    from graph.nodes.summarize import draft_minutes, ground_minutes
+    """Run the summarizer on one meeting; returns the checked minutes, warnings, seconds and call count."""
+    from graph.nodes.summarize import summarize_meeting
 
     tz = case.timezone
     when = datetime.fromisoformat(case.meeting_date).astimezone(ZoneInfo(tz))
@@ -146,17 +148,26 @@ def summarize_case(case: MeetingCase, ctx) -> dict[str, Any]:
     spoken = [s for s in segments if s.get("label") != "small_talk"]
     calls_before = ctx.models.stats().get("summarizer", {}).get("calls", 0)
     started = time.perf_counter()
-    draft = draft_minutes(ctx, spoken, case.participants, when, case.language)
-    minutes, warnings = ground_minutes(draft, segments, case.participants, when, tz, case.language)
+    minutes, warnings = summarize_meeting(ctx, segments, case.participants, when, tz, case.language)
     seconds = time.perf_counter() - started
     calls = ctx.models.stats().get("summarizer", {}).get("calls", 0) - calls_before
     return {"minutes": minutes, "warnings": warnings, "seconds": round(seconds, 2), "model_calls": calls,
             "segments": len(segments), "spoken_segments": len(spoken)}
 
 
+def copied_sentence_share(summary: str, segments: list[Segment], threshold: float = 0.8) -> dict[str, float]:
+    """How many summary sentences are (≥ ``threshold``) a single transcript line pasted in: counts and share."""
+    from tools.minutes_items import copied_line, split_sentences
+
+    sentences = split_sentences(summary)
+    copied = sum(copied_line(s, segments, threshold) is not None for s in sentences)
+    return {"copied": copied, "sentences": len(sentences), "share": round(copied / len(sentences), 4) if sentences else 0.0}
+
+
 def score_case(case: MeetingCase, minutes: dict) -> dict[str, Any]:
     """Every metric of one meeting's minutes against its references."""
     summary = minutes.get("summary", "")
+    copied = copied_sentence_share(summary, case.segments)
     predicted_actions = [Item(text=a["task"], owner=a.get("owner")) for a in minutes.get("action_items", [])]
     predicted_decisions = [Item(text=d["text"]) for d in minutes.get("decisions", [])]
     scores: dict[str, Any] = {"summary": rouge_scores(summary, case.summary, case.language)}
@@ -165,6 +176,7 @@ def score_case(case: MeetingCase, minutes: dict) -> dict[str, Any]:
     scores["actions"] = match_items(predicted_actions, case.actions)
     scores["actions_task_only"] = match_items(predicted_actions, case.actions, use_owner=False)
     scores["decisions"] = match_items(predicted_decisions, case.decisions)
+    scores["copied_sentences"] = copied
     return scores
 
 
@@ -180,6 +192,10 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, float]:
         for k in ("rouge1", "rouge2", "rougeL"):
             if have:
                 out[f"{k}_{ref}"] = _mean([h[k] for h in have])
+    copied = [r["scores"]["copied_sentences"] for r in rows if "copied_sentences" in r["scores"]]
+    if copied:  # pooled: copied sentences / all summary sentences
+        total = sum(c["sentences"] for c in copied)
+        out["copied_sentence_share"] = round(sum(c["copied"] for c in copied) / total, 4) if total else 0.0
     for kind in ("actions", "actions_task_only", "decisions"):
         prf = micro_prf([r["scores"][kind] for r in rows])
         for k in ("precision", "recall", "f1"):
@@ -245,7 +261,8 @@ def _print(report: dict[str, Any]) -> None:
         a = s["actions"]
         print(f"  {r['id']:<12} R1/R2/RL {s['summary']['rouge1']:.3f}/{s['summary']['rouge2']:.3f}/{s['summary']['rougeL']:.3f}"
               f"  actions P/R {a['precision']:.2f}/{a['recall']:.2f} ({a['predicted']} vs {a['reference']})"
-              f"  decisions F1 {s['decisions']['f1']:.2f}  {r['seconds']} s, {r['model_calls']} calls")
+              f"  decisions F1 {s['decisions']['f1']:.2f}  copied {s['copied_sentences']['copied']}/{s['copied_sentences']['sentences']}"
+              f"  {r['seconds']} s, {r['model_calls']} calls")
     for k, v in report["metrics"].items():
         print(f"  {k:<40} {v:.4f}")
 

@@ -19,18 +19,19 @@ MEETING = "2026-11-26T10:00:00+09:00"  # a Thursday
 
 KO_ROUTES = {"확정": "decision", "고쳐": "action", "공유하겠": "action", "다시 보죠": "scheduling", "주말": "small_talk",
              "날씨": "small_talk", "점심": "small_talk", "들리세요": "small_talk"}
+# One payload for every summarizer call (``constant``): the summary call reads title/sentences/open_questions,
+# the items call reads ``items`` (one answer per numbered candidate: s0007, s0009+s0010, s0011 under KO_ROUTES).
 KO_MINUTES = {
     "title": "모바일 앱 출시 회의",
-    "summary": "베타 출시 일정과 남은 작업을 논의했습니다. 로그인 버그와 온보딩 디자인이 남아 있습니다.",
-    "key_points": ["베타 버전은 거의 준비됨"],
-    "decisions": [{"text": "베타 출시일을 12월 10일로 확정", "segment_ids": ["s0007"]},
-                  {"text": "사무실 이전을 승인", "segment_ids": ["s0002"]}],  # unsupported: must be dropped
-    "action_items": [
-        {"owner": "준호 씨", "task": "로그인 버그 고치기", "due_phrase": "금요일까지", "segment_ids": ["s0009", "s0010"]},
-        {"owner": "박서연", "task": "새 온보딩 디자인 공유", "due_phrase": "다음 주 수요일까지", "segment_ids": ["s0011"]},
-        {"owner": "Mallory", "task": "피자 주문하기", "due_phrase": None, "segment_ids": ["s0003"]},  # unsupported
+    "sentences": [{"text": "베타 출시 일정과 남은 작업을 논의했습니다.", "ids": ["s0004"]},
+                  {"text": "로그인 버그와 온보딩 디자인이 남아 있습니다.", "ids": ["s0005", "s0006"]}],
+    "open_questions": [{"text": "마케팅 예산", "ids": ["s0012"]}],
+    "items": [
+        {"n": 1, "keep": True, "text": "베타 출시일을 12월 10일로 확정"},
+        {"n": 2, "keep": True, "text": "로그인 버그 고치기", "owner": "Mallory", "due_phrase": "금요일까지"},  # owner unsupported
+        {"n": 3, "keep": True, "text": "새 온보딩 디자인 공유", "owner": "박서연", "due_phrase": "다음 주 수요일까지"},
+        {"n": 4, "keep": True, "text": "피자 주문하기"},  # no such candidate: ignored
     ],
-    "open_questions": ["마케팅 예산"],
 }
 KO_REQUEST = {"found": True, "title": "출시 후속 회의", "time_phrase": "다음 주 화요일 오후", "duration_phrase": "한 시간",
               "attendees": []}
@@ -75,7 +76,7 @@ def test_korean_transcript_end_to_end_with_fakes(settings):
     assert [d["text"] for d in mins["decisions"]] == ["베타 출시일을 12월 10일로 확정"]
     owners = {a["task"]: (a["owner"], a["due"]) for a in mins["action_items"]}
     assert owners == {"로그인 버그 고치기": ("이준호", "2026-11-27"), "새 온보딩 디자인 공유": ("박서연", "2026-12-02")}
-    assert any("dropped a decision" in w for w in m["warnings"])
+    assert any("Mallory" in w and "not supported" in w for w in m["warnings"])  # the owner comes from the lines
     f = m["follow_up"]
     assert f["status"] == "booked"
     start = datetime.fromisoformat(f["start"])

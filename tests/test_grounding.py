@@ -69,5 +69,14 @@ def test_promises():
     for text in ["네, 금요일까지 고쳐 놓을게요.", "제가 할게요", "디자인을 공유하겠습니다.", "I'll send it tomorrow.", "I will update the plan",
                  "내일까지 보내 드릴게요"]:
         assert promises(text), text
-    for text in ["로그인 버그가 있어요.", "How many users does that affect?", "그렇게 하면 좋겠네요? 아니요", "Let's meet Tuesday."]:
+    for text in ["로그인 버그가 있어요.", "How many users does that affect?", "그렇게 하면 좋겠네요? 아니요", "Let's meet Tuesday.",
+                 "심사 기간이 얼마나 걸릴지 아직 모르겠어요.", "그러면 좋겠어요."]:
         assert not promises(text), text
+
+
+def test_the_one_answering_a_line_said_to_you_owns_it():
+    roles = [{"name": r, "email": None} for r in ("Project Manager", "Marketing", "Industrial Designer")]
+    ask = seg(20, "Project Manager", "And you're looking at the technical functions design.")
+    reply = seg(21, "Industrial Designer", "Okay.")
+    assert resolve_owner("Project Manager", [ask, reply], roles) == ("Industrial Designer", False)
+    assert resolve_owner(None, [ask], roles) == (None, True)  # nobody answered: no owner is invented

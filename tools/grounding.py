@@ -79,7 +79,7 @@ _EN_PROMISE = re.compile(r"\bI'?ll\b|\bI will\b|\bI can do\b|\bI'm on it\b|\blea
 
 def promises(text: str) -> bool:
     """Whether the speaker commits to doing something: "I'll…", "할게요", "하겠습니다", "고쳐 놓을게요"."""
-    if _EN_PROMISE.search(text) or re.search(r"겠습니다|겠어요|하겠", text):
+    if _EN_PROMISE.search(text) or re.search(r"(?<!모르)(?<!좋)(?<!않)(?<!같)(?<!있)(?<!없)(?<!하면 좋)겠(?:습니다|어요)|하겠", text):
         return True
     for i, ch in enumerate(text[1:], 1):  # a verb stem ending in ㄹ before 게(요): 할게, 볼게, 놓을게, 드릴게
         prev = text[i - 1]
@@ -90,12 +90,16 @@ def promises(text: str) -> bool:
     return False
 
 
+_SECOND_PERSON = re.compile(r"\byou\b|\byour\b", re.I)
+
+
 def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Participant]) -> tuple[str | None, bool]:
     """The action's owner as a participant's name, and whether the model's own choice (if any) stood.
 
     Evidence in the cited lines, strongest first: "I"/"제가" from the model means the speaker of the first
     cited line; someone who promises to do it ("I'll…", "할게요"); someone addressed by name ("Bob, can
-    you…", "준호 씨, …") — the person asking is not the owner; finally a speaker of a cited line. A model's
+    you…", "준호 씨, …") — the person asking is not the owner; the one who answers a line said to "you"
+    ("you're working on the design" — "Okay."); finally a speaker of a cited line. A model's
     owner with none of this evidence is replaced (or dropped to None).
     """
     if owner and owner.strip().lower() in _SELF and cited:
@@ -105,7 +109,10 @@ def resolve_owner(owner: str | None, cited: list[Segment], participants: list[Pa
     volunteers = list(dict.fromkeys(s["speaker"] for s in cited if promises(s["text"]) and known(s["speaker"])))
     addressed = list(dict.fromkeys(n for s in cited for n in mentioned_participants(s["text"], participants)
                                    if n != s["speaker"]))
-    for evidence in (volunteers, addressed):
+    # "you're working on the design" — "Okay.": the one who answers a request is who was asked
+    answered = list(dict.fromkeys(t["speaker"] for s, t in zip(cited, cited[1:]) if t["speaker"] != s["speaker"]
+                                  and known(t["speaker"]) and _SECOND_PERSON.search(s["text"])))
+    for evidence in (volunteers, addressed, answered):
         if evidence:
             if name in evidence:
                 return name, True

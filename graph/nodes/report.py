@@ -44,7 +44,7 @@ def render_markdown(m: Meeting) -> str:
     lines += [f"## {t('결정 사항', 'Decisions')}", ""] + ([f"- {d['text']} {cite(d['segment_ids'])}" for d in mins["decisions"]] or ["—"]) + [""]
     lines += [f"## {t('할 일', 'Action items')}", "", f"| {t('담당', 'Owner')} | {t('할 일', 'Task')} | {t('기한', 'Due')} | {t('근거', 'Source')} |", "|---|---|---|---|"]
     for a in mins["action_items"]:
-        lines.append(f"| {a['owner'] or '—'} | {a['task']} | {a['due'] or '—'} | {cite(a['segment_ids'])} |")
+        lines.append(f"| {a['owner'] or '—'} | {a['task']} | {a['due'] or '—'}{' — ' + a['note'] if a.get('note') else ''} | {cite(a['segment_ids'])} |")
     lines.append("")
     if mins["open_questions"]:
         lines += [f"## {t('남은 질문', 'Open questions')}", ""] + [f"- {q}" for q in mins["open_questions"]] + [""]

@@ -1,57 +1,81 @@
-"""Summarize: minutes with decisions and action items, each citing the segments it came from.
+"""Summarize: minutes whose decisions and action items are asked about one candidate line at a time.
 
-The model writes prose and quotes phrases; code does the rest: owners are matched to participants and
-checked against the cited lines, due phrases are resolved to dates by the time resolver, items that
-their citations do not support are dropped (with a warning). Meetings longer than the stage's context
-are summarized chunk by chunk (counted in the model's own tokens) and merged.
+The model gets small tasks; code assembles and checks the result (``tools.minutes_items``):
+
+1. **Items.** Decision/action candidates are the router's decision- and action-labelled lines (plus lines
+   with a promise, a request or an explicit settling word), each shown with its neighbours. They are sent in
+   batches of ``ITEM_BATCH``; for each the model writes one statement (a decision) or a task with the
+   owner and deadline words it heard, or rejects it. Code keeps a decision only where the lines show
+   agreement, takes owners from who promised or was addressed, deadlines from the candidate's own lines
+   (resolved by the time resolver), and drops items the lines do not support or whose words come from the
+   prompt. Injection lines are never candidates; they are quoted in the warnings. A long meeting costs one
+   call per batch of candidates, so cost grows with the number of candidates, not with the raw text.
+2. **Summary.** The model writes the summary as sentences that cite their lines; code checks each
+   sentence's named people against the cited lines' speakers (a wrong name is rewritten or the sentence
+   dropped) and drops sentences that are a pasted transcript line. Meetings longer than the context are
+   summarized chunk by chunk and merged.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from core.dates import parse_datetime
-from core.meeting import ActionItem, Decision, MinutesRecord, Participant, Segment, empty_minutes
+from core.meeting import MinutesRecord, Participant, Segment, empty_minutes
 from core.metrics import timed_stage
 from core.prompts import render
 from graph.context import Context
 from graph.state import MeetingState
 from tools import grounding
+from tools import minutes_items as mi
+from tools.injection import looks_like_injection
 
-MIN_SUPPORT = 0.25  # share of an item's content words that its cited lines must contain
-CHUNK_OVERLAP = 2  # segments repeated between neighbouring chunks
+ITEM_BATCH = 12  # candidates per model call (one call for a typical meeting)
+CHUNK_OVERLAP = 2  # segments repeated between neighbouring summary chunks
 PROMPT_RESERVE = 700  # tokens for the instructions and schema around the transcript
 
 
-class DraftDecision(BaseModel):
+class ItemDraft(BaseModel):
+    n: int = Field(description="the candidate's number")
+    keep: bool = Field(description="false when the line holds no real decision / task")
+    text: str = Field(default="", max_length=200, description="decision: one short statement; action: the task, imperative")
+    owner: str | None = Field(default=None, max_length=60, description="action: who will do it (a participant), or null")
+    due_phrase: str | None = Field(default=None, max_length=60, description="action: deadline words copied from the line, or null")
+
+
+class ItemDrafts(BaseModel):
+    items: list[ItemDraft] = Field(default_factory=list)
+
+
+@lru_cache(maxsize=ITEM_BATCH)
+def items_schema(count: int) -> type[ItemDrafts]:
+    """``ItemDrafts`` whose JSON schema asks for exactly ``count`` answers: constrained decoding then answers
+    every candidate once and cannot run on past the batch. (Validation stays lenient: a missing answer is
+    a rejection, an extra one is ignored.)"""
+    return create_model(f"ItemDrafts{count}", __base__=ItemDrafts,
+                        items=(list[ItemDraft], Field(default_factory=list,
+                                                      json_schema_extra={"minItems": count, "maxItems": count})))
+
+
+class CitedSentence(BaseModel):
     text: str
-    segment_ids: list[str] = Field(default_factory=list)
+    ids: list[str] = Field(default_factory=list, description="segment ids the sentence comes from")
 
 
-class DraftAction(BaseModel):
-    owner: str | None = Field(default=None, description="a participant's name, or null")
-    task: str
-    due_phrase: str | None = Field(default=None, description="deadline words quoted exactly, or null")
-    segment_ids: list[str] = Field(default_factory=list)
-
-
-class DraftMinutes(BaseModel):
+class DraftSummary(BaseModel):
     title: str
-    summary: str
-    key_points: list[str] = Field(default_factory=list)
-    decisions: list[DraftDecision] = Field(default_factory=list)
-    action_items: list[DraftAction] = Field(default_factory=list)
-    open_questions: list[str] = Field(default_factory=list)
+    sentences: list[CitedSentence] = Field(default_factory=list)
+    open_questions: list[CitedSentence] = Field(default_factory=list)
 
 
 class CombinedSummary(BaseModel):
     title: str
     summary: str
-    key_points: list[str] = Field(default_factory=list)
 
 
 def transcript_lines(segments: list[Segment]) -> list[str]:
@@ -76,84 +100,126 @@ def chunk_segments(segments: list[Segment], budget: int, count_tokens) -> list[l
     return chunks
 
 
-def merge_drafts(drafts: list[DraftMinutes]) -> DraftMinutes:
-    """Union of the chunks' items; near-duplicates (e.g. from overlapping segments) merge their citations."""
-    merged = DraftMinutes(title=drafts[0].title, summary=" ".join(d.summary for d in drafts))
-    for d in drafts:
-        merged.key_points += [k for k in d.key_points if not any(grounding.similar(k, m) for m in merged.key_points)]
-        merged.open_questions += [q for q in d.open_questions if not any(grounding.similar(q, m) for m in merged.open_questions)]
-        for dec in d.decisions:
-            twin = next((m for m in merged.decisions if grounding.similar(dec.text, m.text)), None)
-            if twin:
-                twin.segment_ids = sorted(set(twin.segment_ids) | set(dec.segment_ids))
-            else:
-                merged.decisions.append(dec.model_copy())
-        for act in d.action_items:
-            twin = next((m for m in merged.action_items if grounding.similar(act.task, m.task)), None)
-            if twin:
-                twin.segment_ids = sorted(set(twin.segment_ids) | set(act.segment_ids))
-                twin.owner = twin.owner or act.owner
-                twin.due_phrase = twin.due_phrase or act.due_phrase
-            else:
-                merged.action_items.append(act.model_copy())
-    return merged
+def candidate_block(number: int, cand: mi.Candidate) -> str:
+    """One numbered candidate as the model sees it: the line marked with '>', its neighbours as context."""
+    rows = [f"#{number} ({cand.kind})"]
+    rows += [f"  [{s['id']}] {s['speaker']}: {s['text']}" for s in cand.before]
+    rows.append(f"> [{cand.segment['id']}] {cand.segment['speaker']}: {cand.segment['text']}")
+    rows += [f"  [{s['id']}] {s['speaker']}: {s['text']}" for s in cand.after]
+    return "\n".join(rows)
 
 
-def _cite(claim: str, ids: list[str], by_id: dict[str, Segment], pool: list[Segment]) -> list[Segment] | None:
-    """The cited segments when they support ``claim``; else the best supporting ones; None if none do."""
+def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str) -> list[tuple[mi.Candidate, mi.ItemAnswer]]:
+    """The model's answer for every candidate, ``ITEM_BATCH`` candidates per call; an unanswered one is rejected."""
+    out = []
+    for start in range(0, len(cands), ITEM_BATCH):
+        batch = cands[start : start + ITEM_BATCH]
+        text = "\n\n".join(candidate_block(i + 1, c) for i, c in enumerate(batch))
+        drafts = ctx.models.structured("summarizer", items_schema(len(batch)), [SystemMessage(system), HumanMessage(text)],
+                                       language=lang)
+        by_n = {d.n: d for d in drafts.items}
+        for i, cand in enumerate(batch):
+            d = by_n.get(i + 1)
+            out.append((cand, mi.ItemAnswer(keep=bool(d and d.keep), text=d.text if d else "",
+                                            owner=d.owner if d else None, due_phrase=d.due_phrase if d else None)))
+    return out
+
+
+def _cited(ids: list[str], claim: str, by_id: dict[str, Segment], pool: list[Segment]) -> list[Segment]:
     cited = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
-    if cited and grounding.support(claim, [s["text"] for s in cited]) >= MIN_SUPPORT:
-        return cited
-    better = [by_id[i] for i in grounding.best_supporting(claim, pool)]
-    if better and grounding.support(claim, [s["text"] for s in better]) >= MIN_SUPPORT:
-        return better
-    return None
+    return cited or [by_id[i] for i in grounding.best_supporting(claim, pool)]
 
 
-def find_due_phrase(text: str, lang: str) -> str | None:
-    """A deadline phrase in a line when the model quoted none: "by …" / "…까지" / "before …"."""
-    import re
+def check_sentences(sentences: list[CitedSentence], pool: list[Segment], participants: list[Participant]) -> tuple[list[str], list[str]]:
+    """Summary sentences that pass the attribution and no-pasted-line checks; and the warnings."""
+    by_id = {s["id"]: s for s in pool}
+    kept, warnings = [], []
+    for sent in sentences:
+        text = " ".join(sent.text.split())
+        if not text:
+            continue
+        copied = mi.copied_line(text, pool)
+        if copied is not None:
+            warnings.append(f"dropped a summary sentence that repeats line {copied['id']}: {text!r}")
+            continue
+        fixed = mi.check_attribution(text, _cited(sent.ids, text, by_id, pool), participants)
+        if fixed != text:  # wrong ids, or a wrong name: the lines the sentence's words come from decide
+            best = [by_id[i] for i in grounding.best_supporting(text, pool, top=3)]
+            if best and mi.check_attribution(text, best, participants) == text:
+                fixed = text
+        if fixed is None:
+            warnings.append(f"dropped a summary sentence that names the wrong person: {text!r}")
+            continue
+        if fixed != text:
+            warnings.append(f"summary sentence re-attributed to the speaker of its lines: {text!r} -> {fixed!r}")
+        kept.append(fixed)
+    return kept, warnings
 
-    m = re.search(r"\b(?:by|before|until|no later than)\s+((?:the\s+)?(?:end of\s+)?(?:this|next)?\s*[A-Za-z0-9/ ]{2,24}?)(?=[.,;!?]|$)", text, re.I) if lang != "ko" else None
-    if m:
-        return m.group(0).strip()
-    m = re.search(r"((?:이번|다음|다다음)\s*주\s*)?[가-힣0-9\s]{0,10}?(?:요일|일|말|내일|모레|오늘)\s*까지", text)
-    return m.group(0).strip() if m else None
+
+def draft_summary(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime,
+                  lang: str) -> tuple[str, str, list[CitedSentence], list[CitedSentence], str]:
+    """(title, summary, sentences, open questions, prompt): one call, or a map over chunks and a reduce."""
+    stage = ctx.settings.summarizer
+    who = ", ".join(p["name"] for p in participants) or "unknown"
+    system = render("summarize", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"), participants=who)
+    budget = stage.context_size - stage.max_tokens - ctx.models.count_tokens("summarizer", system) - PROMPT_RESERVE
+    chunks = chunk_segments(segments, max(budget, 256), lambda t: ctx.models.count_tokens("summarizer", t))
+    drafts = [ctx.models.structured("summarizer", DraftSummary,
+                                    [SystemMessage(system), HumanMessage("\n".join(transcript_lines(chunk)))], language=lang)
+              for chunk in chunks]
+    sentences = [s for d in drafts for s in d.sentences]
+    questions = [q for d in drafts for q in d.open_questions]
+    title = drafts[0].title
+    summary = ""
+    if len(drafts) > 1:
+        parts = "\n\n".join(f"Part {i + 1}: " + " ".join(s.text for s in d.sentences) for i, d in enumerate(drafts))
+        reduce_prompt = render("summarize_reduce", lang, meeting_date=when.date().isoformat())
+        combined = ctx.models.structured("summarizer", CombinedSummary, [SystemMessage(reduce_prompt), HumanMessage(parts)],
+                                         language=lang)
+        title, summary = combined.title, combined.summary
+        system += "\n" + reduce_prompt
+    return title, summary, sentences, questions, system
 
 
-def ground_minutes(draft: DraftMinutes, segments: list[Segment], participants: list[Participant],
-                   meeting_date: datetime, tz: str, lang: str) -> tuple[MinutesRecord, list[str]]:
-    """Turn the model's draft into checked minutes; returns (minutes, warnings)."""
+def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime, tz: str,
+                      lang: str) -> tuple[MinutesRecord, list[str]]:
+    """The checked minutes of one meeting (all its segments, labelled), and the warnings."""
     from tools.time import due_date
 
-    warnings: list[str] = []
     pool = [s for s in segments if s.get("label") != "small_talk"]
-    by_id = {s["id"]: s for s in pool}
-    decisions: list[Decision] = []
-    for d in draft.decisions:
-        cited = _cite(d.text, d.segment_ids, by_id, pool)
-        if cited is None:
-            warnings.append(f"dropped a decision its transcript lines do not support: {d.text!r}")
+    warnings = mi.injection_warnings(pool)
+    clean = [s for s in pool if not looks_like_injection(s["text"])]
+    transcript = "\n".join(s["text"] for s in segments)
+    title, combined, sentences, questions, summary_prompt = draft_summary(ctx, clean, participants, when, lang)
+    who = ", ".join(p["name"] for p in participants) or "unknown"
+    items_prompt = render("summarize_items", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"),
+                          participants=who)
+    cands = mi.candidates(segments)
+    answers = ask_items(ctx, cands, items_prompt, lang) if cands else []
+    items = mi.assemble_items(answers, participants, meeting_day=when.date(), lang=lang,
+                              resolve_due=lambda phrase: due_date(phrase, when, tz, lang),
+                              prompt_text=items_prompt + "\n" + summary_prompt, transcript_text=transcript)
+    warnings += items.warnings
+    if combined:  # a long meeting: the reduce wrote the summary; check it against everything the parts cited
+        cited = sorted({i for s in sentences for i in s.ids})
+        sentences = [CitedSentence(text=t, ids=cited) for t in mi.split_sentences(combined)]
+    kept, sentence_warnings = check_sentences(sentences, clean, participants)
+    warnings += sentence_warnings
+    if not kept:  # every sentence failed a check: say at least what was settled and who does what
+        kept = [d["text"].rstrip(".") + "." for d in items.decisions]
+        kept += [f"{a['owner'] + ': ' if a['owner'] else ''}{a['task'].rstrip('.')}." for a in items.actions]
+    decided = {i for d in items.decisions for i in d["segment_ids"]}
+    open_questions = []
+    for q in questions:
+        text = " ".join(q.text.split())
+        if not text or mi.echoes_prompt(text, items_prompt + summary_prompt, transcript):
             continue
-        decisions.append(Decision(text=d.text.strip(), segment_ids=[s["id"] for s in cited]))
-    actions: list[ActionItem] = []
-    for a in draft.action_items:
-        cited = _cite(a.task, a.segment_ids, by_id, pool)
-        if cited is None:
-            warnings.append(f"dropped an action item its transcript lines do not support: {a.task!r}")
-            continue
-        owner, supported = grounding.resolve_owner(a.owner, cited, participants)
-        if a.owner and not supported:
-            warnings.append(f"owner {a.owner!r} of {a.task!r} is not supported by the cited lines; set to {owner!r}")
-        cited_text = " ".join(s["text"] for s in cited)
-        phrase = a.due_phrase if a.due_phrase and grounding.support(a.due_phrase, [cited_text]) >= 0.5 else None
-        phrase = phrase or find_due_phrase(cited_text, lang)
-        due = due_date(phrase, meeting_date, tz, lang) if phrase else None
-        actions.append(ActionItem(owner=owner, task=a.task.strip(), due=due.isoformat() if due else None,
-                                  due_phrase=phrase, status="open", segment_ids=[s["id"] for s in cited]))
-    record = MinutesRecord(title=draft.title.strip(), language=lang, summary=draft.summary.strip(),
-                           key_points=[k.strip() for k in draft.key_points if k.strip()], decisions=decisions,
-                           action_items=actions, open_questions=[q.strip() for q in draft.open_questions if q.strip()],
+        if set(q.ids) & decided or any(grounding.similar(text, d["text"], 0.4) for d in items.decisions):
+            continue  # settled in the meeting: a decision, not an open question
+        if not any(grounding.similar(text, o) for o in open_questions):
+            open_questions.append(text)
+    record = MinutesRecord(title=title.strip(), language=lang, summary=" ".join(kept), key_points=[],
+                           decisions=items.decisions, action_items=items.actions, open_questions=open_questions,
                            previous_actions=[])
     return record, warnings
 
@@ -184,25 +250,6 @@ def follow_ups_from_memory(ctx: Context, segments: list[Segment], participants: 
     return out
 
 
-def draft_minutes(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime, lang: str) -> DraftMinutes:
-    """One model call for a short meeting; map over chunks and reduce for a long one."""
-    stage = ctx.settings.summarizer
-    who = ", ".join(p["name"] for p in participants) or "unknown"
-    system = render("summarize", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"), participants=who)
-    budget = stage.context_size - stage.max_tokens - ctx.models.count_tokens("summarizer", system) - PROMPT_RESERVE
-    chunks = chunk_segments(segments, max(budget, 256), lambda t: ctx.models.count_tokens("summarizer", t))
-    drafts = [ctx.models.structured("summarizer", DraftMinutes,
-                                    [SystemMessage(system), HumanMessage("\n".join(transcript_lines(chunk)))], language=lang)
-              for chunk in chunks]
-    draft = merge_drafts(drafts)
-    if len(drafts) > 1:
-        parts = "\n\n".join(f"Part {i + 1}: {d.summary}\n" + "\n".join(f"- {k}" for k in d.key_points) for i, d in enumerate(drafts))
-        combined = ctx.models.structured("summarizer", CombinedSummary, [
-            SystemMessage(render("summarize_reduce", lang, meeting_date=when.date().isoformat())), HumanMessage(parts)], language=lang)
-        draft.title, draft.summary, draft.key_points = combined.title, combined.summary, combined.key_points or draft.key_points
-    return draft
-
-
 def summarize(state: MeetingState, runtime: Runtime[Context]) -> dict:
     ctx = runtime.context
     timer = timed_stage()
@@ -213,12 +260,11 @@ def summarize(state: MeetingState, runtime: Runtime[Context]) -> dict:
     when = parse_datetime(state["meeting_date"], tz)
     segments = state.get("segments", [])
     participants = state.get("participants", [])
-    spoken = [s for s in segments if s.get("label") != "small_talk"]
-    if not spoken:
+    if not any(s.get("label") != "small_talk" for s in segments):
         empty = {**empty_minutes(), "language": lang}
         return {"minutes": empty, "warnings": ["nothing to summarize"]}
-    draft = draft_minutes(ctx, spoken, participants, when, lang)
-    minutes, warnings = ground_minutes(draft, segments, participants, when, tz, lang)
+    minutes, warnings = summarize_meeting(ctx, segments, participants, when, tz, lang)
+    spoken = [s for s in segments if s.get("label") != "small_talk"]
     minutes["previous_actions"] = follow_ups_from_memory(ctx, spoken, participants, state.get("meeting_id", ""))
     stats = timer.stats(ctx.models.stats().get("summarizer", {}))
     return {"minutes": minutes, "warnings": warnings, "stages": {"summarizer": stats}}

@@ -1,0 +1,480 @@
+"""Decisions and action items from labelled segments: the checkable parts, done by code.
+
+The summarizer asks the model one small thing per candidate (write one statement, or a task, or reject it);
+everything that can be checked is decided here, in plain functions over segments and strings:
+
+* :func:`candidates` picks the lines worth asking about (router labels plus cheap cues) with their
+  neighbours for context; injection lines are never candidates (:func:`injection_warnings` quotes them);
+* :func:`has_agreement` says whether the lines settle something (an explicit "decided / 확정 / we'll go
+  with", or a proposal followed by another speaker's assent);
+* :func:`find_due_phrase` / :func:`due_phrase_in_lines` take a deadline only from the candidate's own lines,
+  one line at a time (no phrase fused from two lines);
+* :func:`echoes_prompt` catches items whose words come from the prompt's examples instead of the transcript;
+* :func:`check_attribution` and :func:`line_copy_share` keep summary sentences honest (the right speaker
+  named, no transcript line pasted as a sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import SequenceMatcher
+
+from core.meeting import Participant, Segment
+from tools.grounding import content_tokens, mentioned_participants, promises
+from tools.injection import looks_like_injection
+
+# ------------------------------------------------------------------------------------------ candidates
+
+_EN_DECIDED = re.compile(
+    r"\b(?:decided|decide on|agreed|we agree|it'?s agreed|settled|final decision|confirmed|approved|"
+    r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to|we should) (?:go|stick) with|"
+    r"go(?:ing)? for (?:the|a|it)\b|it is then|it'?s decided|so that'?s (?:it|settled|decided)|(?:\w+ )it is\b)",
+    re.I)
+_KO_DECIDED = re.compile(r"결정|확정|하기로|걸로 (?:하|가|정)|으로 (?:하죠|갑시다|가죠|정하)|로 (?:하죠|갑시다|가죠|정하)|합의|정했|채택")
+_EN_PROPOSAL = re.compile(
+    r"\b(?:let'?s|we should|we could|shall we|should we|how about|what about|why don'?t we|i (?:suggest|propose)|"
+    r"i think we (?:should|need|can)|we need to|we'?ll (?:have|use|make|keep|put|do|go)|it (?:will|should) (?:be|have))\b", re.I)
+_KO_PROPOSAL = re.compile(r"(?:하죠|합시다|할까요|어때요|어떨까요|하면 좋겠|해야 할 것 같|하는 게 좋|으면 해요|갑시다|보죠|미루|옮기)")
+_EN_ASSENT = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|agreed|right|exactly|absolutely|definitely|fine|good|great|perfect|"
+    r"sounds good|that works|works for me|makes sense|i agree|same here|fair enough|of course|deal)\b"
+    r"|\b(?:works for me|sounds good|i agree|agreed|fine by me|fine with me|no objection)\b", re.I)
+_KO_ASSENT = re.compile(r"^\W*(?:네|예|응|그래요|그러죠|그럽시다|좋아요|좋습니다|좋네요|알겠습니다|알겠어요|맞아요|동의|괜찮)|"
+                        r"(?:동의합니다|찬성|괜찮습니다|괜찮아요|좋습니다|충분합니다|그렇게 하죠)")
+_EN_DISSENT = re.compile(r"^\W*(?:no\b|nope|not really|i don'?t think|i disagree|but\b|hmm+|well\b)", re.I)
+_ASSIGN = re.compile(
+    r"\byou(?:'re| are|'ll| will)? (?:going to|gonna|be |looking at|working on|responsible for|in charge of|take care of)"
+    r"|\bfor you(?:,)? (?:it'?s|it is)\b|\byour (?:job|task|part|homework) (?:is|will be)\b"
+    r"|(?:님|씨)(?:이|가|께서)? (?:맡아|담당)|맡아 주세요|담당해 주세요", re.I)
+_REQUEST = re.compile(r"\b(?:can you|could you|would you|please|need you to|will you)\b|주세요|줄 수 있|줄래|주실|부탁", re.I)
+_QUESTION = re.compile(r"\?\s*$")
+
+
+def is_explicit_decision(text: str) -> bool:
+    """An explicit settling word: "decided", "agreed", "we'll go with", "결정", "확정", "하기로", "…걸로 하죠"."""
+    return bool(_EN_DECIDED.search(text) or _KO_DECIDED.search(text))
+
+
+def is_proposal(text: str) -> bool:
+    """A suggestion to the group: "let's …", "we should …", "shall we", "…하죠", "…할까요"."""
+    return bool(_EN_PROPOSAL.search(text) or _KO_PROPOSAL.search(text) or _QUESTION.search(text))
+
+
+def is_assent(text: str) -> bool:
+    """Another speaker agreeing: "yes", "sounds good", "works for me", "네", "좋아요", "충분합니다"."""
+    if _EN_DISSENT.search(text) and not re.search(r"\b(?:agreed|works for me|sounds good)\b", text, re.I):
+        return False
+    return bool(_EN_ASSENT.search(text) or _KO_ASSENT.search(text))
+
+
+def is_request(text: str) -> bool:
+    """Someone asked or assigned to do something: "can you …", "please …", "you're working on …",
+    "…해 주세요", "…줄 수 있어요?", "…님이 맡아 주세요"."""
+    return bool(_REQUEST.search(text) or _ASSIGN.search(text))
+
+
+def has_agreement(lines: list[Segment]) -> bool:
+    """Whether ``lines`` settle something: an explicit settling word in a line, or a proposal in one line
+    followed (within the next two lines) by a different speaker's assent. A proposal is a suggestion
+    (:func:`is_proposal`) or a substantive line the router labelled ``decision`` ("Twenty five Euro for a
+    remote control." — "Yeah, that's the price we want")."""
+    if any(is_explicit_decision(s["text"]) for s in lines):
+        return True
+    for i, s in enumerate(lines):
+        if not (is_proposal(s["text"]) or (s.get("label") == "decision" and substantive(s["text"], 3))):
+            continue
+        if any(t["speaker"] != s["speaker"] and is_assent(t["text"]) for t in lines[i + 1 : i + 3]):
+            return True
+    return False
+
+
+@dataclass
+class Candidate:
+    """One line to ask the model about: its kind, the line itself and its neighbours for context."""
+
+    kind: str  # "decision" | "action"
+    segment: Segment
+    before: list[Segment] = field(default_factory=list)
+    after: list[Segment] = field(default_factory=list)
+    replies: list[Segment] = field(default_factory=list)  # the assents that follow a decision ("Agreed. … it is.")
+
+    @property
+    def lines(self) -> list[Segment]:
+        return [*self.before, self.segment, *self.after]
+
+    def own_lines(self) -> list[Segment]:
+        """The line and the direct reply to it (an assent or a promise by another speaker): where a deadline
+        or an owner may be read. Other neighbours are context only."""
+        own = [self.segment]
+        asks = is_request(self.segment["text"]) or bool(_QUESTION.search(self.segment["text"]))
+        if asks and self.after and self.after[0]["speaker"] != self.segment["speaker"] and (
+                is_assent(self.after[0]["text"]) or promises(self.after[0]["text"])):
+            own.append(self.after[0])
+        if self.before and self.before[-1]["speaker"] != self.segment["speaker"] and is_request(self.before[-1]["text"]) \
+                and (is_assent(self.segment["text"]) or promises(self.segment["text"])):
+            own.insert(0, self.before[-1])
+        return own
+
+
+_FILLER = frozenset("""um uh mm hmm yeah yes yep okay ok so right next well oh ah er like really sure good great fine
+alright kay thanks thank mean think know guess actually maybe just now then one two three""".split())
+
+
+def substantive(text: str, minimum: int = 2) -> bool:
+    """Whether a line says something (``minimum`` content words beyond fillers): "Yes." or "So, next." do not."""
+    tokens = {t for t in content_tokens(text) if t not in _FILLER}
+    return len(tokens) >= minimum
+
+
+_GROUP_ACTION = re.compile(
+    r"\b(?:let'?s|we(?:'ll| will| need to| should| have to)) (?:\w+ ){0,4}?(?:ask|check|send|email|call|write|prepare|review|"
+    r"look into|find out|contact|follow up|update|test|draft)\b|물어보죠|물어봅시다|알아보죠|알아봅시다|확인해 봅시다|확인해 보죠", re.I)
+
+
+def candidate_kind(segment: Segment, reply: Segment | None = None) -> str | None:
+    """"decision", "action" or None for one segment (``reply``: the next line, if any).
+
+    The router's decision/action label, corrected by cues: an explicit settling word makes a decision; a
+    suggestion answered by another speaker's assent ("Should we …?" — "Yes, …") makes a decision; a
+    promise, a request or a group commitment ("let's ask the director") makes an action, whatever the
+    label (short replies such as "네, 금요일까지 고쳐 놓을게요" are often labelled small talk). Scheduling lines
+    are the scheduler's; injection lines and fillers are never candidates."""
+    text, label = segment["text"], segment.get("label")
+    if looks_like_injection(text) or not substantive(text):
+        return None
+    if is_explicit_decision(text) and label != "scheduling":
+        return "decision"
+    if _ASSIGN.search(text):  # "you're looking at the technical design": a task given, whatever the label
+        return "action"
+    if label == "decision":
+        return "decision"
+    if label == "action" or promises(text) or is_request(text) or _GROUP_ACTION.search(text):
+        return "action"
+    if label in ("content", None) and reply is not None and reply["speaker"] != segment["speaker"] and \
+            (_EN_PROPOSAL.search(text) or _KO_PROPOSAL.search(text)) and is_assent(reply["text"]):
+        return "decision"
+    return None
+
+
+def candidates(segments: list[Segment], context: int = 1) -> list[Candidate]:
+    """Every decision/action candidate in meeting order, each with ``context`` neighbours on either side
+    (injection lines are left out of the context too). A decision candidate whose lines show no
+    agreement (:func:`has_agreement`) is left out: it could never become a decision."""
+    usable = [s for s in segments if not looks_like_injection(s["text"])]
+    out: list[Candidate] = []
+    covered: set[str] = set()
+    for i, s in enumerate(usable):
+        kind = candidate_kind(s, usable[i + 1] if i + 1 < len(usable) else None)
+        if not kind:
+            continue
+        if s.get("label") == "small_talk" and not (i and usable[i - 1]["speaker"] != s["speaker"]
+                                                   and is_request(usable[i - 1]["text"])):
+            continue  # small talk counts only as the answer to a request ("Please send an invite." — "I will.")
+        cand = Candidate(kind=kind, segment=s, before=usable[max(0, i - context) : i], after=usable[i + 1 : i + 1 + context])
+        if s["id"] in covered:
+            continue  # the reply to the previous candidate: already part of its lines
+        if kind == "decision":
+            for t in usable[i + 1 : i + 4]:
+                if t["speaker"] == s["speaker"] or not is_assent(t["text"]):
+                    break
+                cand.replies.append(t)
+            cand.after = cand.after + [t for t in cand.replies if t not in cand.after]
+            if not has_agreement(cand.lines):
+                continue
+            covered.update(t["id"] for t in cand.replies)
+        else:
+            covered.update(t["id"] for t in cand.own_lines())
+        out.append(cand)
+    return out
+
+
+def injection_warnings(segments: list[Segment]) -> list[str]:
+    """One warning per line addressed to the assistant, quoting it; such lines are never items."""
+    return [f"ignored an instruction to the assistant in {s['id']} ({s['speaker']}): {s['text']!r}"
+            for s in segments if looks_like_injection(s["text"])]
+
+
+# ------------------------------------------------------------------------------------------ due phrases
+
+_EN_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+_EN_DUE = re.compile(
+    r"\b(?:by|before|until|till|no later than|due)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?"
+    r"(?:(?:this|next|coming|following)\s+)?"
+    rf"(?:{_EN_WEEKDAY}|tomorrow|today|tonight|week|month|day|eod|eow|eom|noon|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?|"
+    r"\d{1,2}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|"
+    r"\d{1,2}/\d{1,2}|the\s+\d{1,2}(?:st|nd|rd|th)|"
+    r"(?:the\s+)?(?:next|following)\s+meeting)"
+    rf"(?:\s+(?:morning|afternoon|evening|night|{_EN_WEEKDAY}))?\b"
+    r"|\b(?:tomorrow|today|tonight|(?:this|next)\s+(?:week|" + _EN_WEEKDAY + r"))\b",
+    re.I)
+_KO_DUE = re.compile(
+    r"(?:(?:이번|다음|다다음)\s*주\s*)?(?:[월화수목금토일]요일|\d{1,2}월\s*\d{1,2}일|\d{1,2}일|주말|월말|주말|말|"
+    r"내일|모레|오늘|이번\s*주|다음\s*주)\s*(?:중|안|내)?\s*(?:까지|전에|중으로|안에)"
+    r"|(?:이번|다음)\s*주\s*[월화수목금토일]요일|내일|모레")
+
+
+def find_due_phrase(text: str, lang: str) -> str | None:
+    """A deadline phrase in one line: "by Friday", "before next Monday", "tomorrow", "금요일까지",
+    "다음 주 수요일까지". The language decides which forms are looked for first; both are tried."""
+    order = (_KO_DUE, _EN_DUE) if lang == "ko" else (_EN_DUE, _KO_DUE)
+    for rx in order:
+        m = rx.search(text)
+        if m:
+            return re.sub(r"\s+", " ", m.group(0)).strip()
+    return None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^\w\uac00-\ud7a3]+", " ", text.lower()).strip()
+
+
+def due_phrase_in_lines(model_phrase: str | None, lines: list[Segment], lang: str) -> str | None:
+    """The deadline words for an item, from ``lines`` (the candidate's own lines) only: the model's quoted
+    phrase when one line contains it verbatim, else the first phrase :func:`find_due_phrase` reads in one of
+    the lines. A phrase found in no line is never used."""
+    if model_phrase and _norm(model_phrase):
+        for s in lines:
+            if f" {_norm(model_phrase)} " in f" {_norm(s['text'])} ":
+                found = find_due_phrase(s["text"], lang)
+                # keep the model's words, unless the line reads a longer form around them
+                return found if found and _norm(model_phrase) in _norm(found) else model_phrase.strip()
+    for s in lines:
+        found = find_due_phrase(s["text"], lang)
+        if found:
+            return found
+    return None
+
+
+def due_note(due: date | None, meeting_day: date, lang: str) -> str | None:
+    """A note when the resolved due date is the meeting day itself ("by Friday" said on a Friday)."""
+    if due is None or due != meeting_day:
+        return None
+    return "오늘(회의 당일) 마감" if lang == "ko" else "due today (the meeting day)"
+
+
+# ------------------------------------------------------------------------------------------ prompt echoes
+
+
+def echoes_prompt(item_text: str, prompt_text: str, transcript_text: str, share: float = 0.5) -> bool:
+    """Whether an item's words come from the prompt rather than the transcript: at least ``share`` of its
+    content tokens occur in the prompt but nowhere in the transcript."""
+    tokens = content_tokens(item_text)
+    if not tokens:
+        return False
+    prompt_only = content_tokens(prompt_text) - content_tokens(transcript_text)
+    return len(tokens & prompt_only) / len(tokens) >= share
+
+
+# ------------------------------------------------------------------------------------------ summary checks
+
+_KO_PARTICLE = r"(?:은|는|이|가|을|를|에게|께서|님|씨|의|과|와|도)?"
+
+
+def line_copy_share(sentence: str, line: str) -> float:
+    """Share of ``sentence`` (characters, normalised) that is copied verbatim from ``line`` (blocks of 2+ chars)."""
+    a, b = _norm(sentence), _norm(line)
+    if not a or not b:
+        return 0.0
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(m.size for m in blocks if m.size >= 2) / len(a)
+
+
+def copied_line(sentence: str, segments: list[Segment], threshold: float = 0.8) -> Segment | None:
+    """The transcript line ``sentence`` is (≥ ``threshold``) a copy of, speaker name included; else None."""
+    for s in segments:
+        if max(line_copy_share(sentence, s["text"]), line_copy_share(sentence, f"{s['speaker']} {s['text']}")) >= threshold:
+            return s
+    return None
+
+
+def name_forms(name: str) -> list[str]:
+    """The ways a participant is named in prose: full name, each name word, a Korean given name."""
+    forms = [name, *[w for w in name.split() if len(w) >= 2]]
+    if re.fullmatch(r"[\uac00-\ud7a3]{3,4}", name):
+        forms.append(name[1:])
+    return sorted(set(forms), key=len, reverse=True)
+
+
+_EN_SUBJECT_VERBS = (r"(?:said|says|will|would|is|was|has|had|can|could|should|must|proposed|proposes|suggested|suggests|"
+                     r"reported|reports|thinks|thought|explained|presented|presents|mentioned|agreed|agrees|asked|asks|noted|"
+                     r"wants|wanted|shared|raised|offered|promised|volunteered|confirmed|pointed|described|introduced|"
+                     r"discussed|talked|stated|added|took|needs|plans|decided|noticed|found|knows|updated|sent|fixed|gave|"
+                     r"showed|argued|believes|felt|feels|expects|prefers|preferred|recommended|opened|closed|led)")
+
+
+def named_subjects(sentence: str, participants: list[Participant]) -> list[str]:
+    """Participants a sentence names as the one who said or does something: "Bob said/will …",
+    "서연은/서연 씨가 …". A name used as a plain noun is not an attribution: English names match as written
+    (capitalised), and a name made of ordinary words (an AMI role such as "User Interface") only in full."""
+    found = []
+    for p in participants:
+        role_like = any(w.lower() in _COMMON_WORDS for w in p["name"].split())
+        for form in ([p["name"]] if role_like else name_forms(p["name"])):
+            if re.fullmatch(r"[\uac00-\ud7a3]+", form):
+                rx = rf"(?<![\uac00-\ud7a3]){re.escape(form)}\s*(?:님|씨)?\s*(?:은|는|이|가|께서|도)(?=[\s,])"
+            else:
+                rx = rf"\b{re.escape(form)}\b(?:'s)?\s+{_EN_SUBJECT_VERBS}\b"
+            if re.search(rx, sentence):
+                found.append(p["name"])
+                break
+    return found
+
+
+_COMMON_WORDS = frozenset("marketing interface user design designer manager project industrial team lead sales product".split())
+
+
+def check_attribution(sentence: str, cited: list[Segment], participants: list[Participant]) -> str | None:
+    """The sentence with every named participant supported by the cited lines (a speaker of one, or
+    addressed in one); a sentence naming one wrong person is rewritten to the cited lines' only speaker;
+    otherwise None (drop it). A sentence naming nobody stands as it is."""
+    named = named_subjects(sentence, participants)
+    if not named:
+        return sentence
+    speakers = list(dict.fromkeys(s["speaker"] for s in cited))
+    addressed = {n for s in cited for n in mentioned_participants(s["text"], participants)}
+    wrong = [n for n in named if n not in speakers and n not in addressed]
+    if not wrong:
+        return sentence
+    if len(wrong) == 1 and len(speakers) == 1 and speakers[0] not in named and \
+            any(p["name"] == speakers[0] for p in participants):
+        right = speakers[0]
+        for form in name_forms(wrong[0]):
+            if form.lower() not in sentence.lower():
+                continue
+            full = form == wrong[0]
+            korean = bool(re.fullmatch(r"[\uac00-\ud7a3]+", right))
+            short = (right[1:] if korean and len(right) >= 3 else right.split()[0])
+            return re.sub(re.escape(form), right if full else short, sentence, flags=re.I)
+    return None
+
+
+# ------------------------------------------------------------------------------------------ statements
+
+_EN_LEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|all right|alright|great|perfect|good|well|agreed|and|then|also|um|uh)\b[,.!]?\s*)+",
+    re.I)
+_EN_SELF = re.compile(r"^(?:i'?ll|i will|i can|i'm going to|i am going to|i'd like to|let me|we'?ll|we will|we decided to|"
+                      r"we agreed to|we need to|we should|let'?s)\s+", re.I)
+_KO_LEAD = re.compile(r"^(?:(?:네|예|좋아요|좋습니다|그럼|그러면|자|음|저는|제가|저희가|그리고)[,.!]?\s*)+")
+
+
+def clean_statement(text: str, lang: str) -> str:
+    """An item's text without the spoken wrapping a copied line brings: leading fillers and assents ("Sure,",
+    "So", "네,"), first-person openers ("I will", "I'll", "we decided to", "저는"); the first letter
+    capitalised. "I will send the designs by Wednesday." -> "Send the designs by Wednesday"."""
+    out = " ".join(text.split()).strip()
+    for _ in range(2):
+        out = _KO_LEAD.sub("", _EN_SELF.sub("", _EN_LEAD.sub("", out))).strip()
+    out = out.rstrip(" .!")
+    return (out[:1].upper() + out[1:]) if out else text.strip()
+
+
+# ------------------------------------------------------------------------------------------ assembly
+
+MIN_SUPPORT = 0.25  # share of an item's content words that its candidate's lines must contain
+
+
+@dataclass
+class ItemAnswer:
+    """The model's answer for one candidate (``keep`` false: rejected)."""
+
+    keep: bool
+    text: str
+    owner: str | None = None
+    due_phrase: str | None = None
+
+
+@dataclass
+class AssembledItems:
+    decisions: list[dict] = field(default_factory=list)  # core.meeting.Decision
+    actions: list[dict] = field(default_factory=list)  # core.meeting.ActionItem
+    warnings: list[str] = field(default_factory=list)
+    rejected: int = 0
+
+
+def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: list[Participant], *, meeting_day: date,
+                   resolve_due, lang: str, prompt_text: str, transcript_text: str) -> AssembledItems:
+    """Checked decisions and action items from the model's per-candidate answers.
+
+    Code decides: a decision needs :func:`has_agreement` in its candidate's lines; an item must be supported
+    by its lines (``MIN_SUPPORT``) and not echo the prompt (:func:`echoes_prompt`); an action's owner comes from
+    ``grounding.resolve_owner`` over its own lines, its deadline from :func:`due_phrase_in_lines` over the same
+    lines, resolved by ``resolve_due(phrase) -> date | None``; near-duplicates (overlapping lines or similar
+    words) merge their citations.
+    """
+    from tools.grounding import resolve_owner, similar, support
+
+    out = AssembledItems()
+    windows: list[tuple[dict, set[str]]] = []  # each decision with the ids of the lines its candidate showed
+    for cand, ans in answers:
+        text = clean_statement(ans.text or "", lang).strip(" -")
+        others = [t for t in cand.lines if t is not cand.segment]
+        if text and copied_line(text, others) is not None and \
+                max(line_copy_share(text, t["text"]) for t in others) > line_copy_share(text, cand.segment["text"]):
+            # the model pasted a neighbour ("Agreed. December tenth it is."): the marked line says what it is
+            text = clean_statement(cand.segment["text"], lang)
+        if not ans.keep or not text:
+            out.rejected += 1
+            continue
+        what = "a decision" if cand.kind == "decision" else "an action item"
+        if echoes_prompt(text, prompt_text, transcript_text):
+            out.warnings.append(f"dropped {what} whose words come from the prompt, not the meeting: {text!r}")
+            continue
+        if looks_like_injection(text):
+            out.warnings.append(f"dropped {what} that repeats an instruction to the assistant: {text!r}")
+            continue
+        # an action's words must come from its own lines (not from a neighbour shown as context)
+        basis = cand.lines if cand.kind == "decision" else cand.own_lines()
+        if support(text, [s["text"] for s in basis]) < MIN_SUPPORT:
+            out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
+            continue
+        ids = [s["id"] for s in cand.own_lines()]
+        if cand.kind == "decision":
+            if not has_agreement(cand.lines):
+                out.rejected += 1
+                continue
+            ids = list(dict.fromkeys(ids + [s["id"] for s in cand.replies]))
+            window = {s["id"] for s in cand.lines}
+            # the same decision seen from a neighbouring line (proposal, then "agreed, … it is"), or said twice
+            twin = next((d for d, w in windows if (set(ids) & w and similar(text, d["text"], 0.3))
+                         or similar(text, d["text"], 0.75)), None)
+            if twin:
+                twin["segment_ids"] = sorted(set(twin["segment_ids"]) | set(ids))
+                continue
+            decision = {"text": text, "segment_ids": ids}
+            out.decisions.append(decision)
+            windows.append((decision, window))
+            continue
+        own = cand.own_lines()
+        owner, stood = resolve_owner(ans.owner, own, participants)
+        if ans.owner and not stood:
+            out.warnings.append(f"owner {ans.owner!r} of {text!r} is not supported by its lines; set to {owner!r}")
+        phrase = due_phrase_in_lines(ans.due_phrase, own, lang)
+        due = resolve_due(phrase) if phrase else None
+        twin = next((a for a in out.actions if (set(ids) & set(a["segment_ids"]) and (a["owner"] == owner or not a["owner"] or not owner))
+                     or (similar(text, a["task"], 0.75) and a["owner"] == owner)), None)
+        if twin:
+            twin["segment_ids"] = sorted(set(twin["segment_ids"]) | set(ids))
+            twin["owner"] = twin["owner"] or owner
+            if not twin["due"] and due:
+                twin.update(due=due.isoformat(), due_phrase=phrase, note=due_note(due, meeting_day, lang))
+            continue
+        item = {"owner": owner, "task": text, "due": due.isoformat() if due else None, "due_phrase": phrase,
+                "status": "open", "segment_ids": ids}
+        note = due_note(due, meeting_day, lang)
+        if note:
+            item["note"] = note
+        out.actions.append(item)
+    for a in out.actions:
+        if a.get("note") is None:
+            a.pop("note", None)
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph (English or Korean)."""
+    parts = re.split(r"(?<=[.!?。])\s+|(?<=다\.)(?=\S)", " ".join(text.split()))
+    return [p.strip() for p in parts if p.strip()]
