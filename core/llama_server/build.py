@@ -78,6 +78,18 @@ def cmake_flags() -> tuple[str, ...]:
     return (*_BASE_CMAKE_FLAGS, "-DGGML_NATIVE=ON")
 
 
+def sdist_dir() -> Path:
+    """Where ``make setup`` puts the llama-cpp-python sdist at install time: ``<venv>/share/minutes``, so
+    that building llama-server later (``minutes setup``, first use) needs no network."""
+    return Path(sys.prefix) / "share" / "minutes"
+
+
+def installed_sdist() -> Path | None:
+    """The pinned sdist fetched at install time, if present."""
+    found = sorted(sdist_dir().glob(f"{_SDIST_DIR}.tar.gz"))
+    return found[0] if found else None
+
+
 def binary_path(settings: Settings) -> Path:
     return settings.model_path("bin", "llama-server")
 
@@ -124,8 +136,8 @@ def _run_logged(cmd: list[str], cwd: Path, logf, what: str, log_path: Path) -> N
 def ensure_binary(settings: Settings, *, jobs: int = 2, sdist: Path | None = None) -> Path:
     """Build ``llama-server`` once (about 6 minutes on 2 cores) and return its cached path.
 
-    The llama.cpp source comes from the pinned ``llama-cpp-python`` sdist (downloaded with pip unless
-    ``sdist`` names a local ``.tar.gz``). The build runs in a temporary directory; only the finished
+    The llama.cpp source comes from the pinned ``llama-cpp-python`` sdist: ``sdist`` if given, else the one
+    ``make setup`` fetched at install time (:func:`installed_sdist`), else it is downloaded with pip. The build runs in a temporary directory; only the finished
     binary is moved into place, atomically. Output goes to ``model_path("bin", "llama-server.build.log")``.
     """
     target = binary_path(settings)
@@ -149,6 +161,9 @@ def _build(target: Path, *, jobs: int, sdist: Path | None) -> Path:
     with tempfile.TemporaryDirectory(prefix="llama-build-") as tmp, open(log_path, "w") as logf:
         tmpd = Path(tmp)
         if sdist is None:
+            sdist = installed_sdist()
+        if sdist is None:  # not installed by `make setup` (a plain pip install): fetch it now
+            log.info("no %s sdist in %s; downloading it with pip", LLAMA_CPP_PYTHON_SDIST, sdist_dir())
             _run_logged(
                 [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
                  LLAMA_CPP_PYTHON_SDIST, "-d", str(tmpd)],
