@@ -319,6 +319,9 @@ def test_keyword_scores_after_incremental_changes_equal_a_fresh_index(tmp_path):
     again = KeywordIndex(tmp_path / "kw.db")
     assert len(again) == 299 and dict(again.search("budget audit office", 300)) == incremental
     assert again.doc("d5").text == "office move to Busan" and again.doc("d5").metadata == {"i": 5}
+    again._db.execute("PRAGMA user_version = 1")  # as if built by an older tokenizer
+    again.close()
+    assert len(KeywordIndex(tmp_path / "kw.db")) == 0  # emptied, for the store to refill from Chroma
 
 
 def test_keyword_index_is_persisted_beside_chroma_and_not_rebuilt_on_reopen(tmp_path, offline):
