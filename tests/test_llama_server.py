@@ -347,6 +347,11 @@ def test_real_server_structured_minutes_english(real_server):
     hub = ModelHub(settings, use_cache=False, metrics=Metrics())
     assert 0 < hub.count_tokens("summarizer", "Let's ship the beta.") < 10
     assert hub.count_tokens("summarizer", TRANSCRIPT_KO) > 40
+    # one /tokenize call for a whole transcript: per-line counts that add up to the joined text's tokens
+    lines = TRANSCRIPT_KO.splitlines()
+    each = hub.count_tokens_each("summarizer", lines)
+    assert len(each) == len(lines) and all(n > 0 for n in each) and sum(each) == hub.count_tokens("summarizer", "\n".join(lines))
+    assert all(abs(n - hub.count_tokens("summarizer", line)) <= 2 for n, line in zip(each, lines))  # ± the joins
 
 
 @pytest.mark.real

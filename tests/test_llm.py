@@ -471,6 +471,9 @@ def test_split_counts_assigns_each_token_to_its_text():
     # byte fragments of one Hangul syllable (3 UTF-8 bytes split over two tokens) stay in their text
     ga = list("가".encode())
     assert split_counts(["a", "가b"], ["a", "\n", ga[:2], ga[2:], "b"]) == [2, 3]
+    # as llama-server sends them: a space plus the first bytes of a syllable, then the rest
+    wol = list(" 월".encode())
+    assert split_counts(["x 월요일", "y"], ["x", wol[:3], wol[3:], "요", "일", "\n", "y"]) == [6, 1]
 
 
 @pytest.mark.real

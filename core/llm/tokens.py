@@ -7,6 +7,7 @@ The local server's own tokenizer (``/tokenize``, one call for a whole batch of t
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
 import threading
@@ -36,8 +37,8 @@ def split_counts(texts: list[str], pieces: list[Any], sep: str = "\n") -> list[i
     """Per-text token counts from the pieces of one tokenization of ``sep.join(texts)``.
 
     A token is counted for the text in which it starts (a token spanning the separator counts once, for
-    the earlier text); characters are located by the pieces' running length, so pieces that are byte
-    fragments of one character still land in the right text.
+    the earlier text); characters are located by the pieces' running length, decoded incrementally, so
+    pieces that are byte fragments of one character (" \\xec\\x9b" then "\\x94") still land in the right text.
     """
     ends, pos = [], 0
     for t in texts:
@@ -45,19 +46,14 @@ def split_counts(texts: list[str], pieces: list[Any], sep: str = "\n") -> list[i
         ends.append(pos)
         pos += len(sep)
     counts = [0] * len(texts)
-    i, offset, pending = 0, 0, b""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")  # holds a character split across tokens
+    i, offset = 0, 0
     for piece in pieces:
         while i < len(texts) - 1 and offset >= ends[i] + len(sep):
             i += 1
         counts[i] += 1
-        if isinstance(piece, list):  # byte fragments: advance only once they form whole characters
-            pending += bytes(piece)
-            text = pending.decode("utf-8", errors="ignore")
-            if text:
-                pending = b""
-            offset += len(text)
-        else:
-            offset += len(piece_text(piece))
+        data = bytes(piece) if isinstance(piece, list) else piece_text(piece).encode()
+        offset += len(decoder.decode(data))
     return counts
 
 
