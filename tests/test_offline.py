@@ -104,7 +104,9 @@ def test_minutes_setup_runs_without_network(tmp_path, models_dir):
 def test_a_transcript_through_the_pipeline_without_network(tmp_path, models_dir):
     """The local LLM, the embedder, the router, Chroma and the local calendar: all of it offline."""
     env = _env(MINUTES_DATA_DIR=str(tmp_path / "data"), MINUTES_MODELS_DIR=str(models_dir),
-               MINUTES_LOCAL_SERVER__PORT=str(_free_port()))
+               MINUTES_LOCAL_SERVER__PORT=str(_free_port()),
+               # a shared 2-core machine under load took longer than the default 300 s for one summary call
+               MINUTES_SUMMARIZER__TIMEOUT_S="1200", MINUTES_SCHEDULER__TIMEOUT_S="1200")
     r = offline([str(MINUTES), "process", str(ROOT / "samples" / "meeting_ko.txt"), "--meeting-date", "2026-11-26T10:00",
                  "--timezone", "Asia/Seoul", "--attendee", "김민지=minji@example.com", "--attendee", "이준호=junho@example.com",
                  "--attendee", "박서연=seoyeon@example.com", "--book", "never", "--json", "--out", str(tmp_path / "out")],
