@@ -136,9 +136,8 @@ def main() -> int:
     if args.data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="minutes-bench-")
         args.data_dir = Path(tmp.name)
-    import os
 
-    models = Path(os.environ.get("MINUTES_MODELS_DIR") or ROOT / ".minutes" / "models")
+    models = Settings().model_path()
     settings = Settings(data_dir=args.data_dir, models_dir=models, timezone="Asia/Seoul")
     if not args.real:
         settings.router.provider = "llm"

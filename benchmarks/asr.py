@@ -96,7 +96,7 @@ def run_child(kind: str, options: dict, audio_path: str, repeat: int) -> dict:
     from tools.audio import load_audio
     from tools.diarize import Turn, diarize, speaker_error_rate
 
-    models_dir = Path(os.environ.get("MINUTES_MODELS_DIR") or ROOT / ".minutes" / "models")
+    models_dir = Settings().model_path()
     settings = Settings(data_dir=Path(tempfile.mkdtemp()), models_dir=models_dir, use_cache=False)
     meta = json.loads(TURNS.read_text())
     one = meta["duration_s"]

@@ -1,7 +1,7 @@
 """Speed of the embedded local LLM on this machine: build, assembly, load, tokens/s, memory, one structured call.
 
 Run: ``.venv/bin/python benchmarks/models.py [--build] [--threads 2]``. Uses the shared models dir
-(``MINUTES_MODELS_DIR`` or ``.minutes/models``); the GGUF is re-joined into a temporary directory to time
+(``MINUTES_MODELS_DIR``, else the per-user cache ``~/.cache/minutes``); the GGUF is re-joined into a temporary directory to time
 the assembly. ``--build`` rebuilds llama-server into a temporary models dir to time the build; otherwise the
 time recorded in the build log is printed.
 """

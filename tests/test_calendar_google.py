@@ -198,6 +198,46 @@ def test_token_is_stored_private_and_loaded(tmp_path: Path):
     assert load_credentials(settings).token == "abc"
 
 
+_CRASH_MID_WRITE = """
+import os, sys
+from pathlib import Path
+from google.oauth2.credentials import Credentials
+from tools.calendar.google import save_token
+
+class Half:  # the process dies after the first bytes of the new token reach the file
+    def __init__(self, inner): self.inner = inner
+    def write(self, text):
+        self.inner.write(text[:20]); self.inner.flush(); os._exit(9)
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.inner.close()
+    def __getattr__(self, name): return getattr(self.inner, name)
+real_fdopen = os.fdopen
+os.fdopen = lambda *a, **k: Half(real_fdopen(*a, **k))
+save_token(Path(sys.argv[1]), Credentials(token="new-token", refresh_token="r2", client_id="id", client_secret="s",
+                                           token_uri="https://oauth2.googleapis.com/token"))
+"""
+
+
+def test_crash_while_writing_a_token_leaves_the_old_one_readable(tmp_path: Path):
+    import subprocess
+    import sys
+
+    settings = Settings(data_dir=tmp_path)
+    path = token_path(settings)
+    save_token(path, Credentials(token="old-token", refresh_token="refresh", client_id="id", client_secret="secret",
+                                 token_uri="https://oauth2.googleapis.com/token", expiry=datetime(2100, 1, 1)))
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", _CRASH_MID_WRITE, str(path)], env={**os.environ, "PYTHONPATH": str(root)},
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 9, r.stderr  # it really died inside the write
+    assert load_credentials(settings).token == "old-token"  # the old token, whole
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    save_token(path, Credentials(token="newer", refresh_token="r", client_id="id", client_secret="s",
+                                 token_uri="https://oauth2.googleapis.com/token", expiry=datetime(2100, 1, 1)))
+    assert load_credentials(settings).token == "newer"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 def test_open_calendar_uses_the_stored_token(tmp_path: Path):
     from tools.calendar import open_calendar
 

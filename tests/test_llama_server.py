@@ -7,6 +7,8 @@ import hashlib
 import importlib
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 import core.llama_server as ls
+import core.llama_server.build as ls_build
+import core.llama_server.models as ls_models
 from core.assets import AssembledFile, FilePart, ModelAsset
 from core.errors import AssetError, InputError, ModelError
 from core.llama_server import QWEN_15B, LlamaServer, LocalModel, binary_path, binary_state, ensure_binary, ensure_model
@@ -27,8 +31,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def models_dir() -> Path:
-    """The shared models dir: MINUTES_MODELS_DIR, else the repo's .minutes/models (same as the lead's conftest)."""
-    return Path(os.environ.get("MINUTES_MODELS_DIR") or REPO / ".minutes" / "models")
+    """The shared models dir: MINUTES_MODELS_DIR, else the per-user cache (same as conftest's)."""
+    from core.settings import default_models_dir
+
+    return Path(os.environ.get("MINUTES_MODELS_DIR") or default_models_dir())
 
 
 def _free_port() -> int:
@@ -59,7 +65,7 @@ def _fake_model(prefix: str, chunks: list[bytes], sha: str | None = None) -> Loc
             assembled=(
                 AssembledFile(
                     name="tiny.gguf",
-                    parts=ls._parts(prefix, len(chunks), "data/part{i:02d}.bin"),
+                    parts=ls_models.file_parts(prefix, len(chunks), "data/part{i:02d}.bin"),
                     size=len(joined),
                     sha256=sha or hashlib.sha256(joined).hexdigest(),
                 ),
@@ -86,6 +92,78 @@ def fake_model_env(tmp_path, monkeypatch):
     return settings, install
 
 
+_RACER = """
+import os, sys, time
+from pathlib import Path
+import core.assets as assets
+import core.llama_server.build as build
+from core.settings import Settings
+
+what, log, models = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+
+def note(word):
+    with open(log, "a") as f:
+        f.write(f"{word} {os.getpid()}\\n")
+
+join, real_build = assets._join, build._build
+
+def slow_join(*args):
+    note("join"); time.sleep(0.8); return join(*args)
+
+def fake_build(target, **kw):  # stands in for the 6-minute compile: same placement, same stamp
+    note("build"); time.sleep(0.8)
+    target.write_text("#!/bin/sh\\n"); target.with_name("llama-server.build.json").write_text(build._build_stamp())
+    return target
+
+assets._join, build._build = slow_join, fake_build
+settings = Settings(data_dir=Path(sys.argv[4]), models_dir=models)
+if what == "model":
+    from core.llama_server import ensure_model
+    print(ensure_model(settings))
+else:
+    print(build.ensure_binary(settings))
+"""
+
+
+@pytest.mark.parametrize("what", ["model", "binary"])
+def test_two_processes_share_one_join_and_one_build(fake_model_env, tmp_path, what):
+    """Two data dirs, one models dir, started together: one process joins/builds, the other waits and reuses."""
+    settings, install = fake_model_env
+    chunks = [b"GGUF" + os.urandom(4000), os.urandom(3000)]
+    m = install("fakepart_race_", chunks)
+    if what == "model":  # the subprocesses see the fake model through a sitecustomize on their path
+        site = tmp_path / "site"
+        (site / "sitecustomize.py").write_text(
+            "import hashlib\nfrom core.assets import AssembledFile, ModelAsset\nimport core.llama_server.models as m\n"
+            f"m.LOCAL_MODELS['qwen2.5-coder-1.5b'] = m.LocalModel('qwen2.5-coder-1.5b', 'tiny', ModelAsset('tiny', ("
+            f"AssembledFile('tiny.gguf', m.file_parts('fakepart_race_', 2, 'data/part{{i:02d}}.bin'), {m.asset.assembled[0].size}, "
+            f"'{m.asset.assembled[0].sha256}'),)))\n")
+    log = tmp_path / "events.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(REPO)])}
+    env.pop("MINUTES_MODELS_DIR", None)
+    procs = [subprocess.Popen([sys.executable, "-c", _RACER, what, str(log), str(tmp_path / "shared-models"), str(tmp_path / f"data{n}")],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert outs[0][0] == outs[1][0] and str(tmp_path / "shared-models") in outs[0][0]  # the same file for both
+    events = log.read_text().split()
+    assert events.count("join" if what == "model" else "build") == 1, events
+    if what == "model":
+        assert Path(outs[0][0].strip()).read_bytes() == b"".join(chunks)
+
+
+def test_models_dir_defaults_to_a_per_user_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("MINUTES_MODELS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    a, b = Settings(data_dir=tmp_path / "team-a"), Settings(data_dir=tmp_path / "team-b")
+    assert binary_path(a) == binary_path(b) == tmp_path / "xdg" / "minutes" / "bin" / "llama-server"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert Settings().model_path() == tmp_path / "home" / ".cache" / "minutes"
+    monkeypatch.setenv("MINUTES_MODELS_DIR", str(tmp_path / "mine"))
+    assert Settings().model_path("x") == tmp_path / "mine" / "x"
+
+
 def test_model_assembled_from_parts_and_verified(fake_model_env):
     settings, install = fake_model_env
     chunks = [b"GGUF" + os.urandom(1000), os.urandom(777), os.urandom(5)]
@@ -104,7 +182,7 @@ def test_wrong_checksum_raises_and_writes_nothing(fake_model_env):
     with pytest.raises(AssetError, match="checksum mismatch"):
         ensure_model(settings)
     target_dir = settings.model_path("tiny-test-model")
-    assert not target_dir.exists() or list(target_dir.iterdir()) == []  # no file, no .partial
+    assert not target_dir.exists() or [p for p in target_dir.iterdir() if p.suffix != ".lock"] == []  # no file, no .partial
 
 
 def test_missing_part_package_raises_before_writing(fake_model_env):
@@ -149,25 +227,25 @@ def test_build_without_toolchain_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_cmake_flags_follow_the_cpu_and_never_enable_amx(tmp_path, monkeypatch):
-    monkeypatch.setattr(ls.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(ls_build.platform, "machine", lambda: "x86_64")
     spr = {"sse4_2", "avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw",
            "avx512_vnni", "amx_tile", "amx_int8", "amx_bf16"}  # fmt: skip
-    monkeypatch.setattr(ls, "_cpu_flags", lambda: spr)
+    monkeypatch.setattr(ls_build, "_cpu_flags", lambda: spr)
     flags = ls.cmake_flags()
     assert "-DGGML_NATIVE=OFF" in flags and "-DGGML_AVX512=ON" in flags and "-DGGML_AVX512_VNNI=ON" in flags
     assert "-DGGML_AVX512_BF16=OFF" in flags and "-DGGML_AMX_INT8=OFF" in flags and "-DGGML_AMX_TILE=OFF" in flags
     assert "-DLLAMA_USE_PREBUILT_UI=OFF" in flags and "-DBUILD_SHARED_LIBS=OFF" in flags
-    monkeypatch.setattr(ls, "_cpu_flags", lambda: {"sse4_2", "avx", "avx2", "fma", "f16c", "bmi2"})
+    monkeypatch.setattr(ls_build, "_cpu_flags", lambda: {"sse4_2", "avx", "avx2", "fma", "f16c", "bmi2"})
     assert "-DGGML_AVX2=ON" in ls.cmake_flags() and "-DGGML_AVX512=OFF" in ls.cmake_flags()
-    monkeypatch.setattr(ls.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(ls_build.platform, "machine", lambda: "aarch64")
     assert "-DGGML_NATIVE=ON" in ls.cmake_flags()
     # a binary built for other flags or another CPU is stale and gets rebuilt
     s = Settings(data_dir=tmp_path, models_dir=tmp_path / "models")
     binary_path(s).parent.mkdir(parents=True)
     binary_path(s).write_bytes(b"")
-    binary_path(s).with_name("llama-server.build.json").write_text(ls._build_stamp())
+    binary_path(s).with_name("llama-server.build.json").write_text(ls_build._build_stamp())
     assert binary_state(s) == "ready"
-    monkeypatch.setattr(ls, "_cpu_flags", lambda: spr)
+    monkeypatch.setattr(ls_build, "_cpu_flags", lambda: spr)
     assert binary_state(s) == "stale"
 
 
@@ -269,6 +347,11 @@ def test_real_server_structured_minutes_english(real_server):
     hub = ModelHub(settings, use_cache=False, metrics=Metrics())
     assert 0 < hub.count_tokens("summarizer", "Let's ship the beta.") < 10
     assert hub.count_tokens("summarizer", TRANSCRIPT_KO) > 40
+    # one /tokenize call for a whole transcript: per-line counts that add up to the joined text's tokens
+    lines = TRANSCRIPT_KO.splitlines()
+    each = hub.count_tokens_each("summarizer", lines)
+    assert len(each) == len(lines) and all(n > 0 for n in each) and sum(each) == hub.count_tokens("summarizer", "\n".join(lines))
+    assert all(abs(n - hub.count_tokens("summarizer", line)) <= 2 for n, line in zip(each, lines))  # ± the joins
 
 
 @pytest.mark.real

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +20,8 @@ from pydantic import BaseModel
 
 from core.errors import InputError, ModelError
 from core.llama_server import LlamaServer, shared_server
-from core.llm import ModelHub, estimate_tokens, extract_json, language_matches, partial_json
+from core.llm import ModelHub, estimate_tokens, extract_json, language_matches, parse_reply, partial_json
+from core.llm.tokens import split_counts
 from core.metrics import Metrics, load_totals
 from core.settings import LLMStage, LocalServerSettings, Settings
 
@@ -234,6 +236,31 @@ def test_structured_repairs_broken_json_once(tmp_path):
     assert hub.stats()["summarizer"]["calls"] == 2
 
 
+def test_structured_repairable_json_needs_no_second_call(tmp_path):
+    """Trailing commas, single quotes, a missing closing brace, prose around it: the parser fixes it."""
+    malformed = ("Here you go:\n{'title': 'Weekly sync', 'action_items': [{'owner': 'Mina', 'task': 'Send the report',"
+                 " 'due_phrase': 'Friday',},],")
+    fake = Recording(replies=[malformed])
+    hub = ModelHub(_settings(tmp_path), overrides={"summarizer": fake}, metrics=Metrics())
+    out = hub.structured("summarizer", Minutes, MESSAGES)
+    assert out == Minutes.model_validate(GOOD_EN)
+    assert len(fake.sent) == 1 and hub.stats()["summarizer"]["calls"] == 1
+
+
+def test_parse_reply_repairs_syntax_but_not_shape_or_truncation():
+    fixed = parse_reply('{"title": "T", "action_items": [],}', Minutes)
+    assert fixed.value == Minutes(title="T", action_items=[]) and fixed.repaired
+    assert parse_reply(json.dumps(GOOD_EN), Minutes).repaired is False
+    # well-formed JSON of the wrong shape: the parser cannot know the values, the model must answer
+    wrong = parse_reply('{"title": 5}', Minutes)
+    assert wrong.value is None and wrong.error is not None
+    # cut off at max_tokens: repairable syntax, but content is lost, so no parser repair
+    cut = parse_reply('{"title": "T", "action_items": [', Minutes, truncated=True)
+    assert cut.value is None
+    assert parse_reply('{"title": "T", "action_items": [', Minutes).value == Minutes(title="T", action_items=[])
+    assert parse_reply("no json here", Minutes).value is None
+
+
 def test_structured_invalid_twice_raises_model_error(tmp_path):
     fake = Recording(replies=["no json here", '{"title": 5}'])
     hub = ModelHub(_settings(tmp_path), overrides={"summarizer": fake}, metrics=Metrics())
@@ -290,6 +317,9 @@ class FakeOpenAIServer:
         self.model_id = model_id
         self.reply_json = reply_json or GOOD_EN
         self.requests: list[dict] = []
+        self.structured_replies: list[tuple[str, str]] = []  # (content, finish_reason) served before reply_json
+        self.gets: list[str] = []
+        self.tokenize_requests: list[dict] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -305,6 +335,7 @@ class FakeOpenAIServer:
                 self.wfile.write(body)
 
             def do_GET(self):
+                outer.gets.append(self.path)
                 if self.path == "/health":
                     return self._json({"status": "ok"})
                 if self.path == "/v1/models":
@@ -312,12 +343,21 @@ class FakeOpenAIServer:
                 return self._json({"error": {"message": "not found"}}, 404)
 
             def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path == "/tokenize":  # llama-server's: one token per word or run of spaces
+                    outer.tokenize_requests.append(req)
+                    words = re.findall(r"\s+|\S+", req["content"])
+                    tokens = [{"id": i, "piece": w} for i, w in enumerate(words)] if req.get("with_pieces") else list(range(len(words)))
+                    return self._json({"tokens": tokens})
                 if self.path != "/v1/chat/completions":
                     return self._json({"error": {"message": "not found"}}, 404)
-                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(req)
+                finish = "stop"
                 if req.get("response_format", {}).get("type") == "json_schema":
-                    content = json.dumps(outer.reply_json, ensure_ascii=False)
+                    if outer.structured_replies:
+                        content, finish = outer.structured_replies.pop(0)
+                    else:
+                        content = json.dumps(outer.reply_json, ensure_ascii=False)
                 else:
                     content = "echo: " + req["messages"][-1]["content"]
                 usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
@@ -336,7 +376,7 @@ class FakeOpenAIServer:
                     return None
                 return self._json({
                     "id": "c1", "object": "chat.completion", "created": 0, "model": outer.model_id,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
                     "usage": usage,
                 })  # fmt: skip
 
@@ -387,6 +427,67 @@ def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
         assert seen[0] == "" and len(seen) >= 3 and seen[-1] == json.dumps(GOOD_EN, ensure_ascii=False)
         assert all(b.startswith(a) for a, b in zip(seen, seen[1:]))
         assert partial_json(seen[1]) == {} and partial_json(seen[-1]) == GOOD_EN
+
+
+@pytest.mark.real
+def test_malformed_reply_from_a_real_server_is_repaired_without_a_second_request(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeOpenAIServer() as srv:
+        cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
+        hub = ModelHub(_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+        broken = json.dumps(GOOD_EN)[:-2] + ",]"  # a trailing comma and the last brace missing
+        srv.structured_replies.append((broken, "stop"))
+        assert hub.structured("summarizer", Minutes, MESSAGES) == Minutes.model_validate(GOOD_EN)
+        assert len(srv.requests) == 1
+
+
+@pytest.mark.real
+def test_reply_cut_off_at_max_tokens_goes_back_to_the_model(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeOpenAIServer() as srv:
+        cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
+        hub = ModelHub(_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+        # json_repair would close this into a valid object with no action items: silently losing them
+        srv.structured_replies.append(('{"title": "Weekly sync", "action_items": [', "length"))
+        assert hub.structured("summarizer", Minutes, MESSAGES) == Minutes.model_validate(GOOD_EN)
+        assert len(srv.requests) == 2
+        retry = srv.requests[1]["messages"]
+        assert retry[-2]["role"] == "assistant" and "cut off" in retry[-1]["content"]
+
+        srv.structured_replies += [('{"title": "Weekly', "length"), ('{"title": "Weekly sync", "act', "length")]
+        with pytest.raises(ModelError, match="cut off at max_tokens"):
+            hub.structured("summarizer", Minutes, [*MESSAGES, HumanMessage("again")])
+
+
+def test_split_counts_assigns_each_token_to_its_text():
+    texts = ["[s1] Mina: hello there", "[s2] Joon: 안녕하세요", "[s4] Mina: ok"]
+    joined = "\n".join(texts)
+    pieces = re.findall(r"\s+|\S+", joined)
+    counts = split_counts(texts, pieces)
+    assert sum(counts) == len(pieces)
+    assert counts == [len(re.findall(r"\s+|\S+", t + "\n")) for t in texts[:-1]] + [len(re.findall(r"\s+|\S+", texts[-1]))]
+    # a token spanning a separator counts once, for the text where it starts (an empty line gets none)
+    assert split_counts(["a", "", "b"], ["a", "\n\n", "b"]) == [2, 0, 1]
+    # byte fragments of one Hangul syllable (3 UTF-8 bytes split over two tokens) stay in their text
+    ga = list("가".encode())
+    assert split_counts(["a", "가b"], ["a", "\n", ga[:2], ga[2:], "b"]) == [2, 3]
+    # as llama-server sends them: a space plus the first bytes of a syllable, then the rest
+    wol = list(" 월".encode())
+    assert split_counts(["x 월요일", "y"], ["x", wol[:3], wol[3:], "요", "일", "\n", "y"]) == [6, 1]
+
+
+@pytest.mark.real
+def test_token_counts_for_a_transcript_take_one_tokenize_call(tmp_path):
+    with FakeOpenAIServer(model_id="qwen2.5-coder-1.5b-instruct") as srv:
+        hub = ModelHub(_settings(tmp_path, local_server=LocalServerSettings(port=srv.port)), metrics=Metrics())
+        lines = [f"[s{i:04d}] Speaker {i % 3}: line number {i} of the meeting" for i in range(200)]
+        counts = hub.count_tokens_each("summarizer", lines)
+        assert len(srv.tokenize_requests) == 1 and srv.tokenize_requests[0]["with_pieces"] is True
+        assert sum(counts) == len(re.findall(r"\s+|\S+", "\n".join(lines)))
+        assert counts[5] == len(re.findall(r"\s+|\S+", lines[5] + "\n"))
+        health = srv.gets.count("/health")
+        hub.count_tokens_each("summarizer", lines[:10])
+        assert len(srv.tokenize_requests) == 2 and srv.gets.count("/health") == health  # no health check again
 
 
 @pytest.mark.real

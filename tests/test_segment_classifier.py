@@ -7,7 +7,6 @@ en 0.947, ko 0.895 with use-multilingual-v3); floors only go up.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.real
 
 
 def _models_dir() -> Path:
-    return Path(os.environ.get("MINUTES_MODELS_DIR") or Path(__file__).resolve().parents[1] / ".minutes" / "models")
+    return Settings().model_path()
 
 
 @pytest.fixture(scope="module")

@@ -36,4 +36,5 @@ def test_no_toml_means_defaults(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     s = Settings()
     assert s.summarizer.provider == "local" and s.router.provider == "classifier" and s.embeddings.provider == "use"
-    assert s.model_path("x") == s.data_dir / "models" / "x"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert s.model_path("x") == tmp_path / "cache" / "minutes" / "x"  # the per-user cache, not the data dir

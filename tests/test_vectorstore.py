@@ -277,26 +277,71 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
 
 
-def test_keyword_index_delta_scores_match_a_full_rebuild():
+def _corpus(n: int) -> list[tuple[str, str, dict]]:
+    words = "budget release hiring database marketing security audit pricing survey mobile pipeline office".split()
+    return [(f"d{i}", " ".join(words[(i * 7 + j * 3) % len(words)] for j in range(3 + i % 9)), {"i": i}) for i in range(n)]
+
+
+def _bm25s_scores(docs: list[tuple[str, str, dict]], query: str) -> dict[str, float]:
+    """Reference scores: bm25s (Lucene BM25) indexing exactly ``docs`` from scratch."""
+    import bm25s
+
+    live = [(i, tokenize(t)) for i, t, _ in docs if tokenize(t)]
+    vocab: dict[str, int] = {}
+    corpus = [[vocab.setdefault(tok, len(vocab)) for tok in toks] for _, toks in live]
+    ref = bm25s.BM25(k1=1.5, b=0.75)
+    ref.index((corpus, vocab), show_progress=False)
+    scores = ref.get_scores([t for t in tokenize(query) if t in vocab])
+    return {live[n][0]: float(v) for n, v in enumerate(scores) if v > 0}
+
+
+def test_keyword_scores_after_incremental_changes_equal_a_fresh_index(tmp_path):
     from vectorstore.keyword import KeywordIndex
 
-    words = "budget release hiring database marketing security audit pricing survey mobile pipeline office".split()
-    docs = [(f"d{i}", " ".join(words[(i * 7 + j * 3) % len(words)] for j in range(3 + i % 9)), {"i": i})
-            for i in range(300)]
-    index = KeywordIndex()
+    docs = _corpus(300)
+    index = KeywordIndex(tmp_path / "kw.db")
     index.put(docs[:290])
-    assert index.search("budget", 3)  # builds the base
-    index.put(docs[290:])  # delta
-    index.put([("d5", "office move to Busan", {"i": 5})])  # replaces a base document
+    assert index.search("budget", 3)
+    index.put(docs[290:])  # added later
+    index.put([("d5", "office move to Busan", {"i": 5})])  # replaced
     index.remove(["d3"])
+    final = [d for d in docs if d[0] not in ("d3", "d5")] + [("d5", "office move to Busan", {"i": 5})]
     incremental = dict(index.search("budget audit office", 300))
-    assert index.rebuilds == 1 and "d3" not in incremental
-    index.rebuild()
-    full = dict(index.search("budget audit office", 300))
-    assert set(incremental) == set(full) and "d5" in full
-    assert all(abs(incremental[i] - full[i]) <= 0.03 * full[i] for i in full)
+    assert "d3" not in incremental and "d5" in incremental
+    # the same statistics for every document: exactly bm25s's scores over the final set, old and new alike
+    reference = _bm25s_scores(final, "budget audit office")
+    assert set(incremental) == set(reference)
+    assert all(incremental[i] == pytest.approx(reference[i], rel=1e-5) for i in reference)
     assert [i for i, _ in index.search("busan", 5, accept=lambda m: m["i"] == 5)] == ["d5"]
     assert index.search("busan", 5, accept=lambda m: m["i"] != 5) == []
+    index.close()
+    # persisted: a new process (a new index object) sees the same documents and scores, nothing rebuilt
+    again = KeywordIndex(tmp_path / "kw.db")
+    assert len(again) == 299 and dict(again.search("budget audit office", 300)) == incremental
+    assert again.doc("d5").text == "office move to Busan" and again.doc("d5").metadata == {"i": 5}
+    again._db.execute("PRAGMA user_version = 1")  # as if built by an older tokenizer
+    again.close()
+    assert len(KeywordIndex(tmp_path / "kw.db")) == 0  # emptied, for the store to refill from Chroma
+
+
+def test_keyword_index_is_persisted_beside_chroma_and_not_rebuilt_on_reopen(tmp_path, offline):
+    data = tmp_path / "data"
+    with MeetingStore(settings_for(data)) as s:
+        s.upsert_meeting(english_meeting())
+        s.upsert_meeting(korean_meeting())
+        first = s.search("PostgreSQL 16", k=3, mode="keyword")
+    db = data / "keyword" / "minutes.db"
+    assert db.is_file()
+    with MeetingStore(settings_for(data)) as s2:
+        assert len(s2._keyword) == s2.count()  # loaded as it was: nothing to sync
+        assert s2.search("PostgreSQL 16", k=3, mode="keyword") == first
+        # a data dir whose index is gone (or older than this version) is brought back from Chroma
+    db.unlink()
+    for extra in ("-wal", "-shm"):
+        (data / "keyword" / f"minutes.db{extra}").unlink(missing_ok=True)
+    with MeetingStore(settings_for(data)) as s3:
+        assert s3.search("PostgreSQL 16", k=3, mode="keyword") == first
+        assert s3.search("예산을", k=5, mode="keyword")[0].meeting_id == KO_ID
 
 
 def test_reopening_with_another_embedding_model_is_refused(tmp_path, offline):

@@ -1,4 +1,4 @@
-"""Keyword search (BM25, ``bm25s``) beside the vectors, with a Korean-aware tokenizer.
+"""Keyword search (BM25) beside the vectors, persisted beside Chroma, with a Korean-aware tokenizer.
 
 Sentence embeddings are weak on names, numbers and rare terms ("API v2", "3분기", "ES2002"); BM25 is
 strong there. Tokens:
@@ -7,22 +7,27 @@ strong there. Tokens:
 - Latin words: lowercased ``[a-z0-9]`` runs (a small English stopword list is dropped);
 - numbers: kept ("20%" -> "20", "3분기" -> "3", "분기").
 
-The index lives in memory and is updated incrementally. A ``bm25s`` matrix covers the documents
-present at its last build (the *base*); documents written since (the *delta*) are scored with the same
-Lucene BM25 formula in plain Python, and replaced or removed base documents are masked out. The base
-is rebuilt from cached token lists (nothing is re-tokenized) only when the delta grows past 5% of it
-(at least 512 documents), because a rebuild costs seconds at 50k documents (measured in
-benchmarks/memory.py) while scoring a small delta costs well under a millisecond.
+The index is an inverted index in SQLite (``data_dir/keyword/<collection>.db``, WAL): term -> postings
+(document, term frequency, document length), plus the document count and total length. Nothing is loaded
+at start-up: opening it is opening a file, and a query reads only the postings of its terms. Scores are
+computed at query time (Lucene's BM25, as in ``bm25s``: ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))``,
+``tf / (tf + k1 (1 - b + b dl / avgdl))``) from the current N, df and average length, so a document added
+a second ago and one indexed a year ago are scored with the same statistics, and adding or removing a
+document is one transaction (no rebuild, ever). Several processes may write at once (SQLite's locking).
+Kiwi (≈2 s to load) is loaded only for text that has Hangul in it.
 """
 
 from __future__ import annotations
 
-import heapq
+import json
 import math
 import re
+import sqlite3
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -49,10 +54,18 @@ def _kiwi() -> Any:
 
     with warnings.catch_warnings():  # "num_workers=0 changed in 0.21": 0 now means one thread, as wanted
         warnings.simplefilter("ignore", DeprecationWarning)
-        return Kiwi(num_workers=0)  # single thread: tokenizing is per text and the machine is shared
+        # single thread: tokenizing is per text and the machine is shared. Without the typo and multi-word
+        # dictionaries Kiwi loads in less than half the time (measured 8.7 s -> 3.0 s on a loaded 2-core
+        # machine) and gives the same content morphemes for meeting text; changing this changes the tokens,
+        # so TOKENIZER_VERSION below goes up with it.
+        return Kiwi(num_workers=0, load_typo_dict=False, load_multi_dict=False)
 
 
 _kiwi_lock = threading.Lock()
+
+# Bumped whenever tokenize() changes: an index built with other tokens is emptied on open and refilled
+# from the collection by the store (its size then differs from Chroma's).
+TOKENIZER_VERSION = 2
 
 
 def tokenize(text: str) -> list[str]:
@@ -75,107 +88,150 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass
 class KeywordDoc:
-    """One document of the keyword index: its tokens and the metadata the filters need."""
+    """One document of the keyword index: its text and the metadata the filters need."""
 
     text: str
-    tokens: list[str]
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-class KeywordIndex:
-    """BM25 over documents keyed by id; filters are applied as a predicate over metadata.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS docs (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, len INTEGER NOT NULL,
+                                 text TEXT NOT NULL, meta TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS postings (term INTEGER NOT NULL, doc INTEGER NOT NULL, tf INTEGER NOT NULL,
+                                     len INTEGER NOT NULL, PRIMARY KEY (term, doc)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS postings_doc ON postings (doc);
+CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+INSERT OR IGNORE INTO stats VALUES ('docs', 0), ('total_len', 0);
+"""
 
-    ``put``/``remove`` change the document set, tokenizing only new texts; searches see every change at
-    once (see the module docstring for the base + delta scheme). Thread-safe.
+
+class KeywordIndex:
+    """BM25 over documents keyed by id, stored in SQLite at ``path`` (in memory when None).
+
+    ``put``/``remove`` change the document set (tokenizing only new or changed texts), each call one
+    transaction; searches see every committed change, also another process's. Filters are a predicate
+    over metadata, applied best-first until ``k`` documents pass. Thread-safe.
     """
 
-    def __init__(self, k1: float = 1.5, b: float = 0.75, min_rebuild: int = 512, rebuild_fraction: float = 0.05):
+    def __init__(self, path: Path | str | None = None, k1: float = 1.5, b: float = 0.75):
         self._k1, self._b = k1, b
-        self._min_rebuild, self._rebuild_fraction = min_rebuild, rebuild_fraction
-        self._docs: dict[str, KeywordDoc] = {}
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path) if self.path else ":memory:", check_same_thread=False,
+                                   timeout=60, isolation_level=None)
         self._lock = threading.RLock()
-        self._bm25: Any = None
-        self._base_ids: list[str] = []
-        self._base_pos: dict[str, int] = {}
-        self._base_df = np.zeros(0, dtype=np.int64)
-        self._base_avgdl = 1.0
-        self._stale: set[int] = set()  # base positions replaced or removed since the build
-        self._delta: set[str] = set()  # live ids not (validly) in the base
-        self.rebuilds = 0
+        with self._lock:
+            if self.path is not None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != TOKENIZER_VERSION:
+                self.clear()
+                self._db.execute(f"PRAGMA user_version = {TOKENIZER_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
 
     def __len__(self) -> int:
-        return len(self._docs)
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
     def ids(self) -> set[str]:
         with self._lock:
-            return set(self._docs)
+            return {r[0] for r in self._db.execute("SELECT id FROM docs")}
 
     def doc(self, doc_id: str) -> KeywordDoc | None:
         with self._lock:
-            return self._docs.get(doc_id)
+            row = self._db.execute("SELECT text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return KeywordDoc(row[0], json.loads(row[1])) if row else None
 
     def put(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
-        """Add or replace documents given as ``(id, text, metadata)``."""
+        """Add or replace documents given as ``(id, text, metadata)`` (one transaction)."""
+        items = list(items)
         with self._lock:
-            for doc_id, text, metadata in items:
-                old = self._docs.get(doc_id)
-                if old is not None and old.text == text:  # same words: only the metadata changes
-                    old.metadata = dict(metadata or {})
+            old = {}
+            ids = [i for i, _, _ in items]
+            for chunk in _chunks(ids, 500):
+                q = f"SELECT id, text FROM docs WHERE id IN ({','.join('?' * len(chunk))})"
+                old.update(dict(self._db.execute(q, chunk).fetchall()))
+        # tokenize outside the lock (Kiwi is the slow part), then write in one transaction
+        prepared = []
+        for doc_id, text, metadata in items:
+            meta = json.dumps(dict(metadata or {}), ensure_ascii=False)
+            if doc_id in old and old[doc_id] == (text or ""):
+                prepared.append((doc_id, None, meta, None))  # same words: only the metadata changes
+            else:
+                prepared.append((doc_id, text or "", meta, Counter(tokenize(text or ""))))
+        with self._lock, self._transaction():
+            for doc_id, text, meta, counts in prepared:
+                if counts is None:
+                    self._db.execute("UPDATE docs SET meta = ? WHERE id = ?", (meta, doc_id))
                     continue
-                self._docs[doc_id] = KeywordDoc(text, tokenize(text), dict(metadata or {}))
-                self._invalidate(doc_id)
-                self._delta.add(doc_id)
+                self._delete(doc_id)
+                length = sum(counts.values())
+                rid = self._db.execute("INSERT INTO docs (id, len, text, meta) VALUES (?, ?, ?, ?)",
+                                       (doc_id, length, text, meta)).lastrowid
+                if length:
+                    term_ids = self._term_ids(list(counts))
+                    self._db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)",
+                                         [(term_ids[t], rid, tf, length) for t, tf in counts.items()])
+                    self._bump(1, length)
 
     def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> None:
-        with self._lock:
-            if doc_id in self._docs:
-                self._docs[doc_id].metadata.update(changes)
+        with self._lock, self._transaction():
+            row = self._db.execute("SELECT meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
+            if row:
+                meta = {**json.loads(row[0]), **changes}
+                self._db.execute("UPDATE docs SET meta = ? WHERE id = ?", (json.dumps(meta, ensure_ascii=False), doc_id))
 
     def remove(self, doc_ids: Iterable[str]) -> None:
-        with self._lock:
+        with self._lock, self._transaction():
             for doc_id in doc_ids:
-                if self._docs.pop(doc_id, None) is not None:
-                    self._invalidate(doc_id)
-                    self._delta.discard(doc_id)
+                self._delete(doc_id)
 
     def clear(self) -> None:
-        with self._lock:
-            self._docs.clear()
-            self._bm25, self._base_ids, self._base_pos = None, [], {}
-            self._stale.clear()
-            self._delta.clear()
+        with self._lock, self._transaction():
+            for table in ("postings", "docs", "terms"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("UPDATE stats SET v = 0")
 
-    def _invalidate(self, doc_id: str) -> None:
-        pos = self._base_pos.get(doc_id)
-        if pos is not None:
-            self._stale.add(pos)
+    # -- internals
+    def _transaction(self) -> Any:
+        db = self._db
 
-    def _needs_rebuild(self) -> bool:
-        pending = len(self._delta) + len(self._stale)
-        if self._bm25 is None:
-            return pending > 0
-        return pending > max(self._min_rebuild, self._rebuild_fraction * len(self._base_ids))
+        class Tx:
+            def __enter__(self) -> None:
+                db.execute("BEGIN IMMEDIATE")
 
-    def rebuild(self) -> None:
-        """Index every live document with bm25s (the delta becomes empty)."""
-        import bm25s
+            def __exit__(self, exc_type: Any, *exc: Any) -> None:
+                db.execute("ROLLBACK" if exc_type else "COMMIT")
 
-        with self._lock:
-            ids = [i for i, d in self._docs.items() if d.tokens]
-            self._delta = set()
-            self._stale = set()
-            self._base_ids, self._base_pos = ids, {i: n for n, i in enumerate(ids)}
-            if not ids:
-                self._bm25 = None
-                return
-            vocab: dict[str, int] = {}
-            corpus = [[vocab.setdefault(t, len(vocab)) for t in self._docs[i].tokens] for i in ids]
-            bm25 = bm25s.BM25(k1=self._k1, b=self._b)
-            bm25.index((corpus, vocab), show_progress=False)
-            self._bm25 = bm25
-            self._base_df = np.diff(np.asarray(bm25.scores["indptr"], dtype=np.int64))
-            self._base_avgdl = float(np.mean([len(c) for c in corpus]))
-            self.rebuilds += 1
+        return Tx()
+
+    def _bump(self, docs: int, length: int) -> None:
+        self._db.execute("UPDATE stats SET v = v + ? WHERE k = 'docs'", (docs,))
+        self._db.execute("UPDATE stats SET v = v + ? WHERE k = 'total_len'", (length,))
+
+    def _delete(self, doc_id: str) -> None:
+        row = self._db.execute("SELECT rid, len FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return
+        rid, length = row
+        self._db.execute("DELETE FROM postings WHERE doc = ?", (rid,))
+        self._db.execute("DELETE FROM docs WHERE rid = ?", (rid,))
+        if length:
+            self._bump(-1, -length)
+
+    def _term_ids(self, terms: list[str]) -> dict[str, int]:
+        self._db.executemany("INSERT OR IGNORE INTO terms (term) VALUES (?)", [(t,) for t in terms])
+        out: dict[str, int] = {}
+        for chunk in _chunks(terms, 500):
+            q = f"SELECT term, id FROM terms WHERE term IN ({','.join('?' * len(chunk))})"
+            out.update(dict(self._db.execute(q, chunk).fetchall()))
+        return out
 
     def search(self, query: str, k: int, accept: Callable[[dict[str, Any]], bool] | None = None) -> list[tuple[str, float]]:
         """The ``k`` best ``(id, bm25 score)`` pairs with a positive score, best first.
@@ -183,54 +239,46 @@ class KeywordIndex:
         ``accept(metadata) -> bool`` keeps only matching documents (the store's where-filter, in Python).
         """
         terms = list(dict.fromkeys(tokenize(query)))
-        if not terms:
+        if not terms or k <= 0:
             return []
         with self._lock:
-            if self._needs_rebuild():
-                self.rebuild()
-            base: Iterable[tuple[float, str]] = ()
-            if self._bm25 is not None:
-                vocab = self._bm25.vocab_dict
-                known = [t for t in terms if t in vocab]
-                if known:
-                    scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
-                    if self._stale:
-                        scores[list(self._stale)] = 0.0
-                    hits = np.flatnonzero(scores > 0)
-                    if accept is None and len(hits) > k:  # only the top k can be returned
-                        hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-                    hits = hits[np.argsort(-scores[hits], kind="stable")]
-                    base = ((float(scores[i]), self._base_ids[i]) for i in hits)
-            delta = sorted(self._score_delta(terms), key=lambda x: -x[0]) if self._delta else []
+            n_docs, total = (dict(self._db.execute("SELECT k, v FROM stats").fetchall()).get(x, 0) for x in ("docs", "total_len"))
+            if not n_docs:
+                return []
+            avgdl = total / n_docs
+            q = f"SELECT id FROM terms WHERE term IN ({','.join('?' * len(terms))})"
+            term_ids = [r[0] for r in self._db.execute(q, terms)]
+            docs_parts, score_parts = [], []
+            for tid in term_ids:
+                rows = self._db.execute("SELECT doc, tf, len FROM postings WHERE term = ?", (tid,)).fetchall()
+                if not rows:
+                    continue
+                arr = np.asarray(rows, dtype=np.float64)
+                idf = math.log(1 + (n_docs - len(rows) + 0.5) / (len(rows) + 0.5))
+                tf, dl = arr[:, 1], arr[:, 2]
+                score_parts.append(idf * tf / (tf + self._k1 * (1 - self._b + self._b * dl / avgdl)))
+                docs_parts.append(arr[:, 0].astype(np.int64))
+            if not docs_parts:
+                return []
+            rids, inverse = np.unique(np.concatenate(docs_parts), return_inverse=True)
+            scores = np.bincount(inverse, weights=np.concatenate(score_parts))
+            order = np.lexsort((rids, -scores))  # best first; ties by insertion order
+            if accept is None:
+                order = order[:k]
             out: list[tuple[str, float]] = []
-            for score, doc_id in heapq.merge(base, delta, key=lambda x: -x[0]):
-                if accept is None or accept(self._docs[doc_id].metadata):
-                    out.append((doc_id, score))
-                    if len(out) == k:
-                        break
+            for chunk in _chunks(order.tolist(), max(64, 4 * k)):
+                chosen = [int(rids[i]) for i in chunk]
+                q = f"SELECT rid, id, meta FROM docs WHERE rid IN ({','.join('?' * len(chosen))})"
+                found = {rid: (doc_id, meta) for rid, doc_id, meta in self._db.execute(q, chosen)}
+                for i, rid in zip(chunk, chosen):
+                    doc_id, meta = found[rid]
+                    if scores[i] > 0 and (accept is None or accept(json.loads(meta))):
+                        out.append((doc_id, float(scores[i])))
+                        if len(out) == k:
+                            return out
             return out
 
-    def _score_delta(self, terms: list[str]) -> list[tuple[float, str]]:
-        """Lucene BM25 of the delta documents, with document frequencies of base + delta."""
-        delta_docs = [(i, self._docs[i].tokens) for i in self._delta]
-        n_docs = len(self._base_ids) - len(self._stale) + len(delta_docs)
-        avgdl = self._base_avgdl if self._bm25 is not None else (
-            float(np.mean([len(t) for _, t in delta_docs])) or 1.0)
-        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
-        idf = {}
-        for term in terms:
-            df = sum(1 for _, toks in delta_docs if term in toks)
-            if term in vocab and vocab[term] < len(self._base_df):
-                df += int(self._base_df[vocab[term]])
-            if df:
-                idf[term] = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        out = []
-        for doc_id, toks in delta_docs:
-            score = 0.0
-            for term, w in idf.items():
-                tf = toks.count(term)
-                if tf:
-                    score += w * tf / (self._k1 * (1 - self._b + self._b * len(toks) / avgdl) + tf)
-            if score > 0:
-                out.append((score, doc_id))
-        return out
+
+def _chunks(seq: list, n: int) -> Iterable[list]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]

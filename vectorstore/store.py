@@ -11,7 +11,8 @@ Two collections (names from ``settings.memory.collection``, default ``minutes``)
   needs no local side files), the vector is the title + summary.
 
 Search is hybrid by default: Chroma's vector search (with a where-filter) and BM25
-(:mod:`vectorstore.keyword`, same filters) fused by reciprocal rank fusion. ``mode="vector"`` or
+(:mod:`vectorstore.keyword`, same filters; persisted in ``data_dir/keyword/``, a cache the store
+brings back in line with the collection whenever their sizes differ) fused by reciprocal rank fusion. ``mode="vector"`` or
 ``"keyword"`` gives either alone. The embedder (USE multilingual) puts Korean and English in one space,
 so a Korean question finds an English passage and the reverse; BM25 adds exact names and numbers.
 """
@@ -258,8 +259,8 @@ class MeetingStore:
         except MinutesError:
             self.close()
             raise
-        self._keyword = KeywordIndex()
-        self._keyword_loaded = False
+        # the BM25 index persisted beside Chroma (in the data dir also for a Chroma server: it is ours)
+        self._keyword = KeywordIndex(settings.path("keyword", f"{mem.collection}.db"))
         self._lock = threading.RLock()
         try:
             self._max_batch = int(self._client.get_max_batch_size())
@@ -288,6 +289,9 @@ class MeetingStore:
 
     def close(self) -> None:
         """Release the Chroma client (embedded mode: closes the on-disk database)."""
+        keyword = getattr(self, "_keyword", None)  # absent when opening failed before it was made
+        if keyword is not None:
+            keyword.close()
         if self._owns_client and hasattr(self._client, "close"):
             self._client.close()
 
@@ -330,9 +334,8 @@ class MeetingStore:
             if stale:
                 self._passages.delete(ids=stale)
             self._put_records(meetings)
-            if self._keyword_loaded:
-                self._keyword.remove(stale)
-                self._keyword.put(passages)
+            self._keyword.remove(stale)
+            self._keyword.put(passages)
         return len(passages)
 
     def _put_records(self, meetings: list[Meeting]) -> None:
@@ -365,8 +368,7 @@ class MeetingStore:
             if ids:
                 self._passages.delete(ids=ids)
             self._records.delete(ids=[meeting_id])
-            if self._keyword_loaded:
-                self._keyword.remove(ids)
+            self._keyword.remove(ids)
         return len(ids)
 
     # ----------------------------------------------------------------- searching
@@ -419,26 +421,26 @@ class MeetingStore:
         return hits
 
     def _sync_keyword_index(self) -> None:
-        """Load the BM25 index from the collection on first use, and again whenever the collection's size
-        differs from the index (another process wrote to a shared server)."""
+        """Bring the persisted BM25 index in line with the collection when their sizes differ (a data dir
+        from before the index was persisted, or another process that wrote to a shared Chroma server):
+        only the missing passages are fetched and tokenized, the extra ones removed."""
         with self._lock:
-            if self._keyword_loaded and len(self._keyword) == self._passages.count():
+            if len(self._keyword) == self._passages.count():
                 return
             known = self._keyword.ids()
-            seen: set[str] = set()
+            stored: list[str] = []
             offset = 0
             while True:
-                page = self._passages.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-                if not page["ids"]:
-                    break
-                seen.update(page["ids"])
-                self._keyword.put((i, d or "", m or {}) for i, d, m in zip(page["ids"], page["documents"], page["metadatas"])
-                                  if i not in known)
+                page = self._passages.get(include=[], limit=_PAGE, offset=offset)
+                stored.extend(page["ids"])
                 offset += len(page["ids"])
                 if len(page["ids"]) < _PAGE:
                     break
-            self._keyword.remove(known - seen)
-            self._keyword_loaded = True
+            missing = [i for i in stored if i not in known]
+            for i in range(0, len(missing), _PAGE):
+                page = self._passages.get(ids=missing[i:i + _PAGE], include=["documents", "metadatas"])
+                self._keyword.put((i, d or "", m or {}) for i, d, m in zip(page["ids"], page["documents"], page["metadatas"]))
+            self._keyword.remove(known - set(stored))
 
     # ----------------------------------------------------------------- action items
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from langgraph.runtime import Runtime
@@ -27,6 +28,20 @@ def meeting_record(state: MeetingState) -> Meeting:
     return MeetingAdapter.validate_python(record)
 
 
+_LINE_BREAK = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+
+
+def md_inline(text: object) -> str:
+    """``text`` as one Markdown line (a list item, a heading): line breaks become a space, so a model's
+    reply with "\\n# ..." or "\\n- ..." cannot start a heading or a new item."""
+    return _LINE_BREAK.sub(" ", str(text or "")).strip()
+
+
+def md_cell(text: object) -> str:
+    """``text`` as one Markdown table cell: ``|`` escaped, line breaks as ``<br>``, so the row keeps its columns."""
+    return _LINE_BREAK.sub("<br>", str(text or "").strip()).replace("\\", "\\\\").replace("|", "\\|")
+
+
 def render_markdown(m: Meeting) -> str:
     """Minutes as Markdown; every decision and action item links to its transcript lines."""
     ko = m["language"] == "ko"
@@ -34,36 +49,37 @@ def render_markdown(m: Meeting) -> str:
     mins = m["minutes"]
     seg = {s["id"]: s for s in m["segments"]}
     cite = lambda ids: " ".join(f"[{i} {hms(seg[i]['start'])}]" for i in ids if i in seg)
-    lines = [f"# {mins['title'] or t('회의록', 'Minutes')}", "",
+    lines = [f"# {md_inline(mins['title']) or t('회의록', 'Minutes')}", "",
              f"- {t('일시', 'Date')}: {m['meeting_date']} ({m['timezone']})",
-             f"- {t('참석자', 'Participants')}: " + ", ".join(p["name"] + (f" <{p['email']}>" if p.get("email") else "") for p in m["participants"]),
+             f"- {t('참석자', 'Participants')}: " + ", ".join(md_inline(p["name"]) + (f" <{md_inline(p['email'])}>" if p.get("email") else "") for p in m["participants"]),
              f"- {t('길이', 'Length')}: {hms(m['duration_s'])} · {t('언어', 'Language')}: {m['language']}", "",
              f"## {t('요약', 'Summary')}", "", mins["summary"] or "—", ""]
     if mins["key_points"]:
-        lines += [f"## {t('핵심 내용', 'Key points')}", ""] + [f"- {k}" for k in mins["key_points"]] + [""]
-    lines += [f"## {t('결정 사항', 'Decisions')}", ""] + ([f"- {d['text']} {cite(d['segment_ids'])}" for d in mins["decisions"]] or ["—"]) + [""]
+        lines += [f"## {t('핵심 내용', 'Key points')}", ""] + [f"- {md_inline(k)}" for k in mins["key_points"]] + [""]
+    lines += [f"## {t('결정 사항', 'Decisions')}", ""] + ([f"- {md_inline(d['text'])} {cite(d['segment_ids'])}" for d in mins["decisions"]] or ["—"]) + [""]
     lines += [f"## {t('할 일', 'Action items')}", "", f"| {t('담당', 'Owner')} | {t('할 일', 'Task')} | {t('기한', 'Due')} | {t('근거', 'Source')} |", "|---|---|---|---|"]
     for a in mins["action_items"]:
-        lines.append(f"| {a['owner'] or '—'} | {a['task']} | {a['due'] or '—'}{' — ' + a['note'] if a.get('note') else ''} | {cite(a['segment_ids'])} |")
+        note = f" — {md_cell(a['note'])}" if a.get("note") else ""
+        lines.append(f"| {md_cell(a['owner']) or '—'} | {md_cell(a['task'])} | {md_cell(a['due']) or '—'}{note} | {cite(a['segment_ids'])} |")
     lines.append("")
     if mins["open_questions"]:
-        lines += [f"## {t('남은 질문', 'Open questions')}", ""] + [f"- {q}" for q in mins["open_questions"]] + [""]
+        lines += [f"## {t('남은 질문', 'Open questions')}", ""] + [f"- {md_inline(q)}" for q in mins["open_questions"]] + [""]
     if mins.get("previous_actions"):
         lines += [f"## {t('지난 회의 후속 조치', 'Follow-ups from earlier meetings')}", ""]
-        lines += [f"- {p['task']} ({p.get('owner') or '—'}): {p['status']}" for p in mins["previous_actions"]] + [""]
+        lines += [f"- {md_inline(p['task'])} ({md_inline(p.get('owner')) or '—'}): {p['status']}" for p in mins["previous_actions"]] + [""]
     f = m["follow_up"]
     lines += [f"## {t('후속 회의', 'Follow-up meeting')}", ""]
     if f["start"]:
-        lines.append(f"- **{f['status']}**: {f['title']} — {f['start']} → {f['end']} ({', '.join(f['attendees'])})"
+        lines.append(f"- **{f['status']}**: {md_inline(f['title'])} — {f['start']} → {f['end']} ({', '.join(f['attendees'])})"
                      + (f", {t('반복', 'repeats')} {f['recurrence']}" if f.get("recurrence") else ""))
     else:
         lines.append(f"- **{f['status']}**")
     if f.get("reason") and f["status"] != "booked":
-        lines.append(f"- {f['reason']}")
+        lines.append(f"- {md_inline(f['reason'])}")
     for a, b in f.get("alternatives") or []:
         lines.append(f"- {t('대안', 'alternative')}: {a} → {b}")
     lines += ["", f"## {t('대화록', 'Transcript')}", ""]
-    lines += [f"- `{s['id']}` {hms(s['start'])} **{s['speaker']}** ({s['label'] or '-'}): {s['text']}" for s in m["segments"]]
+    lines += [f"- `{s['id']}` {hms(s['start'])} **{md_inline(s['speaker'])}** ({s['label'] or '-'}): {md_inline(s['text'])}" for s in m["segments"]]
     return "\n".join(lines) + "\n"
 
 

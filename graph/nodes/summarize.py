@@ -162,8 +162,10 @@ def draft_summary(ctx: Context, segments: list[Segment], participants: list[Part
     stage = ctx.settings.summarizer
     who = ", ".join(p["name"] for p in participants) or "unknown"
     system = render("summarize", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"), participants=who)
-    budget = stage.context_size - stage.max_tokens - ctx.models.count_tokens("summarizer", system) - PROMPT_RESERVE
-    chunks = chunk_segments(segments, max(budget, 256), lambda t: ctx.models.count_tokens("summarizer", t))
+    lines = transcript_lines(segments)
+    system_tokens, *line_tokens = ctx.models.count_tokens_each("summarizer", [system, *lines])  # one /tokenize call
+    budget = stage.context_size - stage.max_tokens - system_tokens - PROMPT_RESERVE
+    chunks = chunk_segments(segments, max(budget, 256), dict(zip(lines, line_tokens)).__getitem__)
     drafts = [ctx.models.structured("summarizer", DraftSummary,
                                     [SystemMessage(system), HumanMessage("\n".join(transcript_lines(chunk)))], language=lang)
               for chunk in chunks]

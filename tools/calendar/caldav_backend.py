@@ -12,11 +12,20 @@ floating times are read in the configured zone (``settings.timezone``).
 
 Events are stored with UID = event id at ``<calendar>/<id>.ics``; creation looks the UID up first and
 writes with ``If-None-Match: *``, so a repeated or racing booking returns the event already there.
+
+Transient failures: the ``caldav`` client's own rate-limit handling sleeps on 429 (and on 503 with
+``Retry-After``) for at most ``calendar.retries`` backoffs; every other 5xx answer and every connection
+error is retried by :class:`RetryingDAVClient` up to ``calendar.retries`` times, with exponential backoff
+from ``calendar.retry_backoff_s``. Retrying a write is safe: the PUT carries ``If-None-Match: *``, so a
+retry after a write that did land answers 412 and the event already there is returned.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -65,6 +74,35 @@ def _guard(what: str) -> Iterator[None]:
         raise CalendarError(f"CalDAV {what} failed: {type(exc).__name__}", hint="is the server reachable?") from exc
 
 
+_RETRY_STATUS = frozenset({500, 502, 503, 504})
+
+
+def retrying_client(url: str, *, username: str | None, password: str | None, timeout: int, retries: int,
+                    backoff_s: float, sleep: Callable[[float], None] = time.sleep) -> Any:
+    """A ``caldav.DAVClient`` that retries 5xx answers and connection errors (bounded, exponential backoff)
+    and lets the library handle 429 / ``Retry-After`` itself, sleeping at most the same total."""
+    import caldav
+
+    class RetryingDAVClient(caldav.DAVClient):
+        def request(self, url: str, method: str = "GET", body: str = "", headers: Any = None, *args: Any, **kw: Any) -> Any:
+            for attempt in range(retries + 1):
+                try:
+                    response = super().request(url, method, body, headers, *args, **kw)
+                except OSError:  # connection refused / reset, timeouts (niquests' errors are OSErrors)
+                    if attempt >= retries:
+                        raise
+                else:
+                    if response.status not in _RETRY_STATUS or attempt >= retries:
+                        return response
+                sleep(backoff_s * (2 ** attempt) * (1 + random.random() / 4))
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    total = backoff_s * (2 ** max(retries, 1) - 1)  # what `retries` exponential backoffs add up to
+    return RetryingDAVClient(url=url, username=username, password=password, timeout=timeout,
+                             rate_limit_handle=retries > 0, rate_limit_default_sleep=max(1, math.ceil(backoff_s)),
+                             rate_limit_max_sleep=max(1, math.ceil(total)))
+
+
 class CalDAVCalendar:
     """A CalDAV booking calendar plus the attendees' calendars it can read."""
 
@@ -85,14 +123,14 @@ class CalDAVCalendar:
     @classmethod
     def connect(cls, url: str, *, username: str | None = None, password: str | None = None,
                 calendar_name: str | None = None, attendee_calendars: dict[str, str] | None = None,
-                timezone_name: str = "UTC", timeout: int = 30,
-                clock: Callable[[], datetime] = _utc_now) -> CalDAVCalendar:
-        """Connect to ``url`` (the booking calendar, or any URL of the account when ``calendar_name``)."""
-        import caldav
-
+                timezone_name: str = "UTC", timeout: int = 30, retries: int = 4, backoff_s: float = 1.0,
+                clock: Callable[[], datetime] = _utc_now, sleep: Callable[[float], None] = time.sleep) -> CalDAVCalendar:
+        """Connect to ``url`` (the booking calendar, or any URL of the account when ``calendar_name``);
+        failed requests are retried ``retries`` times (see the module docstring)."""
         if not url:
             raise InputError("no CalDAV URL configured", hint="set calendar.caldav_url")
-        client = caldav.DAVClient(url=url, username=username, password=password, timeout=timeout)
+        client = retrying_client(url, username=username, password=password, timeout=timeout,
+                                 retries=max(0, retries), backoff_s=backoff_s, sleep=sleep)
         with _guard("connection"):
             principal = client.principal()
             if calendar_name:
@@ -109,12 +147,14 @@ class CalDAVCalendar:
                    clock=clock)
 
     @classmethod
-    def from_settings(cls, settings: Any, clock: Callable[[], datetime] = _utc_now) -> CalDAVCalendar:
+    def from_settings(cls, settings: Any, clock: Callable[[], datetime] = _utc_now,
+                      sleep: Callable[[float], None] = time.sleep) -> CalDAVCalendar:
         c = settings.calendar
         return cls.connect(c.caldav_url or "", username=c.caldav_username,
                            password=os.environ.get(c.caldav_password_env) or None,
                            calendar_name=c.caldav_calendar, attendee_calendars=c.caldav_attendee_calendars,
-                           timezone_name=settings.resolved_timezone(), clock=clock)
+                           timezone_name=settings.resolved_timezone(), retries=c.retries,
+                           backoff_s=c.retry_backoff_s, clock=clock, sleep=sleep)
 
     # ---- reading -------------------------------------------------------------------------------------
 

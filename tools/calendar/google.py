@@ -53,12 +53,24 @@ def token_path(settings: Any) -> Path:
 
 
 def save_token(path: Path, credentials: Any) -> None:
-    """Write the credentials JSON readable by the owner only (created 0600, never wider)."""
+    """Write the credentials JSON readable by the owner only (0600, never wider), atomically: the JSON goes
+    to a private temporary file beside ``path``, is flushed to disk, then replaces ``path`` in one rename,
+    so a crash mid-write leaves the previous token whole (and the refresh token in it usable)."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(credentials.to_json())
-    os.chmod(path, 0o600)
+    text = credentials.to_json()  # serialise first: a failure here touches no file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # created 0600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def authorize(settings: Any, *, open_browser: bool = True, port: int = 0) -> Path:
