@@ -56,7 +56,7 @@ QUERIES = [("budget decision", {}), ("예산 결정", {}), ("who owns the securi
 def template_pool(ef: MinutesEmbeddingFunction) -> dict[str, np.ndarray]:
     """Real USE vectors of every template with its topic filled in (the pool passage vectors come from)."""
     keys = []
-    for lang, segs, topics, summ, act in (("en", SEGMENTS_EN, TOPICS_EN, SUMMARY_EN, ACTION_EN),
+    for _lang, segs, topics, summ, act in (("en", SEGMENTS_EN, TOPICS_EN, SUMMARY_EN, ACTION_EN),
                                           ("ko", SEGMENTS_KO, TOPICS_KO, SUMMARY_KO, ACTION_KO)):
         for t in topics:
             keys += [(s, t) for s in segs] + [(summ, t), (act, t)]

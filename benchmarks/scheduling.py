@@ -14,7 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,7 +23,7 @@ from tools.calendar.base import Busy  # noqa: E402
 from tools.calendar.local_ics import LocalICSCalendar  # noqa: E402
 from tools.slots import find_slots  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 ZONES = ["Europe/London", "Europe/Berlin", "Europe/Lisbon", "America/New_York"]
 
 
@@ -67,8 +67,8 @@ def bench_find_slots(attendees: int, events: int, repeat: int) -> None:
             busy = {k: sorted(v, key=lambda b: b.start) for k, v in busy.items()}
         zones = {p: ZONES[i % 3] for i, p in enumerate(busy)}  # London, Berlin, Lisbon: 8 common hours
         total = sum(len(v) for v in busy.values())
-        wall, cpu, slots = timed(lambda: find_slots(busy, timedelta(minutes=30), *window, attendee_zones=zones,
-                                                    step=timedelta(minutes=15), limit=5), repeat)
+        wall, cpu, slots = timed(lambda busy=busy, zones=zones: find_slots(
+            busy, timedelta(minutes=30), *window, attendee_zones=zones, step=timedelta(minutes=15), limit=5), repeat)
         first = slots[0][0].isoformat() if slots else "none"
         print(f"find_slots  {attendees} attendees x {events} events = {total} busy  [{label}]: "
               f"median {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU over {repeat} runs; "

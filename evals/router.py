@@ -22,7 +22,7 @@ def score(gold: list[str], pred: list[str], langs: list[str]) -> dict:
     correct = [g == p for g, p in zip(gold, pred)]
     per_lang = {}
     for lang in sorted(set(langs)):
-        idx = [i for i, l in enumerate(langs) if l == lang]
+        idx = [i for i, code in enumerate(langs) if code == lang]
         per_lang[lang] = {"accuracy": sum(correct[i] for i in idx) / len(idx), "n": len(idx)}
     per_label = {}
     for lab in LABELS:

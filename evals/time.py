@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
-from tools.time import find_recurrences
-from tools.time import TimeExpression, find_all, find_durations
+from tools.time import TimeExpression, find_all, find_durations, find_recurrences
 
 FILES = {"ko": "Korean-DateTimeModel.json", "en": "English-DateTimeModel.json"}
 UNSUPPORTED_TYPES = {"timezone"}

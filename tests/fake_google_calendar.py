@@ -18,7 +18,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -29,14 +29,14 @@ _ID = re.compile(r"^[a-v0-9]{5,1024}$")
 
 def _time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _bounds(event: dict[str, Any]) -> tuple[datetime, datetime]:
     def one(part: dict[str, Any]) -> datetime:
         if "dateTime" in part:
             return _time(part["dateTime"])
-        return datetime.fromisoformat(part["date"]).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(part["date"]).replace(tzinfo=UTC)
 
     return one(event["start"]), one(event["end"])
 

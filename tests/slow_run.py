@@ -13,9 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.settings import Settings  # noqa: E402
 from graph.runner import open_runner  # noqa: E402
-from tests.fakes import constant  # noqa: E402
+from tests.fakes import (
+    constant,  # noqa: E402
+    labeller,  # noqa: E402
+)
 from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, korean_input, make_context  # noqa: E402
-from tests.fakes import labeller  # noqa: E402
 
 
 def main(data_dir: str, models_dir: str, marker: str, stall: str) -> None:

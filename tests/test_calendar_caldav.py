@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from tools.slots import find_slots
 
 pytestmark = pytest.mark.real
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = ZoneInfo("Europe/London")
 PASSWORD = "s3cret-pw"
 ACCOUNTS = 12
@@ -102,10 +102,10 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             break
         except urllib.error.HTTPError:
             break  # it answers
-        except OSError:
+        except OSError as e:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("radicale did not start: " + (root / "radicale.log").read_text()[-2000:])
+                raise RuntimeError("radicale did not start: " + (root / "radicale.log").read_text()[-2000:]) from e
             time.sleep(0.1)
     try:
         yield url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from google.oauth2.credentials import Credentials
 
 from core.errors import CalendarError
 from core.settings import CalendarSettings, Settings
+
 try:
     from tests.fake_google_calendar import FakeGoogleCalendar
 except ImportError:  # tests/ is not a package: pytest puts this folder on sys.path
@@ -22,7 +23,7 @@ from tools.calendar import Busy, Calendar, Event, UnknownCalendarsError, event_i
 from tools.calendar.google import GoogleCalendar, load_credentials, save_token, token_path
 from tools.slots import find_slots
 
-UTC = timezone.utc
+UTC = UTC
 SEOUL = ZoneInfo("Asia/Seoul")
 
 pytestmark = pytest.mark.real

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from tools.calendar.base import EVENT_ID_PATTERN
 from tools.calendar.local_ics import LocalICSCalendar
 from tools.slots import find_slots
 
-UTC = timezone.utc
+UTC = UTC
 LONDON, SEOUL = ZoneInfo("Europe/London"), ZoneInfo("Asia/Seoul")
 FIXED_NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

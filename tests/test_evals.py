@@ -10,8 +10,20 @@ from pathlib import Path
 import pytest
 
 from core.errors import MinutesError
-from evals.metrics import (Item, KoreanTokenizer, ami_action_owner, content_words, enforce_floors, floor_violations,
-                           is_empty_reference, load_floors, match_items, micro_prf, owners_agree, rouge_scores)
+from evals.metrics import (
+    Item,
+    KoreanTokenizer,
+    ami_action_owner,
+    content_words,
+    enforce_floors,
+    floor_violations,
+    is_empty_reference,
+    load_floors,
+    match_items,
+    micro_prf,
+    owners_agree,
+    rouge_scores,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,5 +1,12 @@
-from tools.grounding import (best_supporting, match_participant, mentioned_participants, mentions_done,
-                             resolve_owner, similar, support)
+from tools.grounding import (
+    best_supporting,
+    match_participant,
+    mentioned_participants,
+    mentions_done,
+    resolve_owner,
+    similar,
+    support,
+)
 
 PEOPLE = [{"name": "Alice Kim", "email": "alice@example.com"}, {"name": "Bob Lee", "email": None},
           {"name": "이준호", "email": None}, {"name": "박서연", "email": None}]

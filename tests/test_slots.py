@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ from core.errors import InputError
 from tools.calendar.base import Busy
 from tools.slots import find_slots, free_intervals
 
-UTC = timezone.utc
+UTC = UTC
 SEOUL, LONDON, NEW_YORK = ZoneInfo("Asia/Seoul"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 HOUR = timedelta(hours=1)
 

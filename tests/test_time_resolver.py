@@ -7,14 +7,21 @@ Expected windows are written out by hand from the semantics documented in tools/
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.errors import InputError
 from tools.time import (
-    TimeExpression, detect_lang, due_date, find_all, parse_duration, resolve, when_batch, when_json,
+    TimeExpression,
+    detect_lang,
+    due_date,
+    find_all,
+    parse_duration,
+    resolve,
+    when_batch,
+    when_json,
 )
 
 SEOUL = "Asia/Seoul"
@@ -355,7 +362,7 @@ def test_new_york_spring_forward_gap_moves_forward():
 
 
 def test_now_in_another_zone_is_converted():
-    now_utc = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)  # = 10:00 in Seoul
+    now_utc = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # = 10:00 in Seoul
     assert resolve("오늘", now_utc, SEOUL).start.isoformat() == "2026-11-26T00:00:00+09:00"
     naive = datetime(2026, 11, 26, 23, 30)  # naive = wall time in the given zone
     assert resolve("tomorrow", naive, NY).start.isoformat() == "2026-11-27T00:00:00-05:00"

@@ -19,7 +19,8 @@ import pytest
 from core.assets import AssembledFile, FilePart, ModelAsset, ensure_asset, sha256_of
 from core.cache import Cache
 from core.errors import AssetError, InputError, ModelError
-from tools import asr_models, transcribe as transcribe_mod
+from tools import asr_models
+from tools import transcribe as transcribe_mod
 from tools.audio import audio_sha256, iter_audio, load_audio, probe
 from tools.transcribe import Transcript, transcribe
 
@@ -185,7 +186,7 @@ def test_decodes_common_formats_to_16k_mono(tmp_path, sample_audio):
         assert len(audio) / SR == pytest.approx(6.0, abs=0.1), name
         # same speech: the decoded envelope follows the original's
         n = min(len(audio), len(clip)) // 800 * 800
-        env = lambda x: np.abs(x[:n]).reshape(-1, 800).mean(axis=1)  # noqa: E731
+        env = lambda x, n=n: np.abs(x[:n]).reshape(-1, 800).mean(axis=1)  # noqa: E731
         corr = np.corrcoef(env(audio), env(clip))[0, 1]
         assert corr > 0.9, (name, corr)
     assert len(audio_sha256(SAMPLE)) == 64

@@ -383,7 +383,7 @@ def cluster_embeddings(emb: np.ndarray, num_speakers: int | None = None,
     keep = np.isin(labels, big)
     nearest = np.argmax(emb @ centroids.T, axis=1)
     remap = {c: i for i, c in enumerate(big)}
-    return np.array([remap[l] if keep[j] else nearest[j] for j, l in enumerate(labels)], dtype=int)
+    return np.array([remap[c] if keep[j] else nearest[j] for j, c in enumerate(labels)], dtype=int)
 
 
 def _normalise_volume(audio: np.ndarray) -> np.ndarray:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from operator import attrgetter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from operator import attrgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
@@ -100,8 +100,8 @@ def _merged_busy(busy: Mapping[str, Iterable[Busy]], allowed: list[Interval]) ->
     rest are sorted and merged comparing the aware datetimes themselves (exact; a naive datetime fails
     loudly); only the merged intervals, usually far fewer, are converted to seconds.
     """
-    starts = [datetime.fromtimestamp(lo, timezone.utc) for lo, _ in allowed]
-    ends = [datetime.fromtimestamp(hi, timezone.utc) for _, hi in allowed]
+    starts = [datetime.fromtimestamp(lo, UTC) for lo, _ in allowed]
+    ends = [datetime.fromtimestamp(hi, UTC) for _, hi in allowed]
     if not allowed:
         return []
     first, last = starts[0], ends[-1]
@@ -312,4 +312,4 @@ def _shift_days(value: datetime, days: int) -> datetime:
     """The same wall-clock time ``days`` later in the value's own zone (exact across DST changes)."""
     zone = value.tzinfo
     wall = value.replace(tzinfo=None) + timedelta(days=days)
-    return wall.replace(tzinfo=zone).astimezone(timezone.utc).astimezone(zone)  # type: ignore[arg-type]
+    return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)  # type: ignore[arg-type]

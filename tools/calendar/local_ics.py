@@ -23,7 +23,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,7 +53,7 @@ _EXPAND_MARGIN = timedelta(days=1)
 
 def _utc_now() -> datetime:
     """The real clock, used only for DTSTAMP (a record of when the entry was written)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -141,7 +141,7 @@ def event_to_vevent(event: Event, dtstamp: datetime) -> icalendar.Event:
     """A VEVENT for ``event`` (UID = event id; timed events in UTC, all-day events as dates)."""
     component = icalendar.Event()
     component.add("UID", event.id)
-    component.add("DTSTAMP", dtstamp.astimezone(timezone.utc))
+    component.add("DTSTAMP", dtstamp.astimezone(UTC))
     component.add("SUMMARY", event.title)
     if event.all_day:
         first = event.start.date()
@@ -152,8 +152,8 @@ def event_to_vevent(event: Event, dtstamp: datetime) -> icalendar.Event:
         component.add("DTSTART", event.start)
         component.add("DTEND", event.end.astimezone(event.start.tzinfo))
     else:
-        component.add("DTSTART", event.start.astimezone(timezone.utc))
-        component.add("DTEND", event.end.astimezone(timezone.utc))
+        component.add("DTSTART", event.start.astimezone(UTC))
+        component.add("DTEND", event.end.astimezone(UTC))
     if event.description:
         component.add("DESCRIPTION", event.description)
     for email in event.attendees:

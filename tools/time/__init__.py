@@ -9,8 +9,18 @@ holiday helpers used by slot finding. Modules: ``core`` (pieces, windows, combin
 
 from tools.time.holiday import country_of_zone, is_holiday, is_working_day, next_working_day, public_holidays
 from tools.time.recurrence import Recurrence, find_recurrences
-from tools.time.resolver import (TimeExpression, detect_lang, due_date, find_all, find_durations, parse_duration,
-                                 resolve, when_batch, when_json, zone_of)
+from tools.time.resolver import (
+                                 TimeExpression,
+                                 detect_lang,
+                                 due_date,
+                                 find_all,
+                                 find_durations,
+                                 parse_duration,
+                                 resolve,
+                                 when_batch,
+                                 when_json,
+                                 zone_of,
+)
 
 __all__ = ["TimeExpression", "Recurrence", "resolve", "find_all", "due_date", "parse_duration", "find_durations",
            "find_recurrences", "when_json", "when_batch", "zone_of", "detect_lang", "country_of_zone", "is_holiday",

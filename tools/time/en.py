@@ -7,15 +7,39 @@ Numeric dates are read US style (month/day) unless the first number cannot be a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable
 
-from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, add_months, month_span, nth_week,
-                             resolve_date_ref, shift_date, valid_date, week_span, week_start, year_span)
+from tools.time.core import (
+    Clock,
+    Context,
+    DateRef,
+    Piece,
+    Shift,
+    Span,
+    Window,
+    add_months,
+    month_span,
+    nth_week,
+    resolve_date_ref,
+    shift_date,
+    valid_date,
+    week_span,
+    week_start,
+    year_span,
+)
 from tools.time.holiday import holiday_break, holiday_country, holiday_span
 from tools.time.lexicon import alternation, load
-from tools.time.windows import (business_day_after, business_days_span, clip_to_today, last_day, next_n_window,
-                                offset_window, period_part, until_end, within_window)
+from tools.time.windows import (
+    business_day_after,
+    business_days_span,
+    clip_to_today,
+    next_n_window,
+    offset_window,
+    period_part,
+    until_end,
+    within_window,
+)
 
 # ------------------------------------------------------------------------------------------- numbers
 _NUMBERS = load("en", "numbers")

@@ -6,16 +6,29 @@ Rules are our own regular expressions; the combination logic lives in ``tools.ti
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import date, timedelta, timezone
 
-from tools.time.core import (Clock, Context, DateRef, Piece, Shift, Span, Window, month_span, nth_week,
-                             resolve_date_ref, valid_date, week_span, week_start, year_span)
+from tools.time.core import (
+    Clock,
+    Context,
+    DateRef,
+    Piece,
+    Shift,
+    Span,
+    Window,
+    month_span,
+    nth_week,
+    resolve_date_ref,
+    valid_date,
+    week_span,
+    week_start,
+    year_span,
+)
 from tools.time.holiday import holiday_break, holiday_span, substitute_holiday
 from tools.time.lexicon import alternation, load, squash
-from tools.time.windows import (business_days_span, clip_to_today, next_n_window, offset_window, period_part,
-                                within_window)
+from tools.time.windows import business_days_span, clip_to_today, next_n_window, offset_window, period_part, within_window
 
 # ------------------------------------------------------------------------------------------- numbers
 _NUMBERS = load("ko", "numbers")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(lang: str, category: str) -> dict[str, Any]:
     """The mapping in ``lexicons/<lang>/<category>.json`` (``lang`` "" for language-independent files)."""
     base = resources.files("tools.time").joinpath("lexicons")

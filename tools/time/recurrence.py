@@ -15,11 +15,12 @@ Recurrences do not depend on the reference time: nothing here reads a clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Callable
 
-from tools.time import en as time_en, ko as time_ko
+from tools.time import en as time_en
+from tools.time import ko as time_ko
 from tools.time.core import Clock, Context, clock_hour, select_pieces
 
 POD_CODES = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "dawn": "MO",

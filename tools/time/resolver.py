@@ -13,16 +13,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Iterable, Iterator, Literal
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
+from tools.time import en as time_en
+from tools.time import ko as time_ko
+from tools.time.core import (
+    GRAIN_ORDER,
+    Context,
+    Convention,
+    Window,
+    group_pieces,
+    interpret_group,
+    interpret_or_none,
+    is_coarse,
+    select_pieces,
+    split_readings,
+)
 from tools.time.holiday import country_of_zone
-from tools.time import en as time_en, ko as time_ko
-from tools.time.core import (GRAIN_ORDER, Context, Convention, Window, group_pieces, is_coarse, interpret_group, interpret_or_none,
-                             select_pieces, split_readings)
 
 Lang = Literal["ko", "en"]
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
@@ -56,7 +68,7 @@ def zone_of(tz: str) -> ZoneInfo:
             raise ValueError
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise InputError(f"Unknown time zone: {tz!r}", hint="Use an IANA name such as Asia/Seoul or America/New_York.")
+        raise InputError(f"Unknown time zone: {tz!r}", hint="Use an IANA name such as Asia/Seoul or America/New_York.") from None
 
 
 def detect_lang(text: str) -> Lang:
@@ -83,7 +95,7 @@ def _local_now(now: datetime, zone: ZoneInfo) -> datetime:
 def _aware(naive: datetime, zone: tzinfo) -> datetime:
     """Attach the zone; a wall time that does not exist (spring-forward gap) moves forward by the gap."""
     dt = naive.replace(tzinfo=zone)
-    return dt.astimezone(timezone.utc).astimezone(zone)
+    return dt.astimezone(UTC).astimezone(zone)
 
 
 # ------------------------------------------------------------------------------------------- core
@@ -155,7 +167,7 @@ def _to_expression(text: str, w: Window, ctx: Context, zone: ZoneInfo, now: date
             return _aware(dt, w.zone).astimezone(zone)  # type: ignore[arg-type]
         if w.absolute:
             base = now if now.tzinfo else now.replace(tzinfo=zone)
-            return (base.astimezone(timezone.utc) + (dt - ctx.now)).astimezone(zone)
+            return (base.astimezone(UTC) + (dt - ctx.now)).astimezone(zone)
         return _aware(dt, zone)
 
     phrase = text[w.text_start : w.text_end].strip()
@@ -362,7 +374,7 @@ def when_json(text: str, now_iso: str, tz: str, lang: str | None = None) -> dict
     try:
         now = datetime.fromisoformat(now_iso)
     except (TypeError, ValueError):
-        raise InputError(f"Invalid reference time: {now_iso!r}", hint="Use ISO 8601, e.g. 2026-11-26T10:00:00+09:00.")
+        raise InputError(f"Invalid reference time: {now_iso!r}", hint="Use ISO 8601, e.g. 2026-11-26T10:00:00+09:00.") from None
     expr = resolve(text, now, tz, check_lang(lang, text or ""))
     return expr.to_json() if expr else None
 
@@ -379,12 +391,12 @@ def when_batch(lines: Iterable[str]) -> Iterator[str]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as e:
-            raise InputError(f"Line {number}: not JSON ({e.msg})", hint='Each line: {"text": ..., "now": ..., "timezone": ...}')
+            raise InputError(f"Line {number}: not JSON ({e.msg})", hint='Each line: {"text": ..., "now": ..., "timezone": ...}') from e
         if not isinstance(item, dict) or not all(k in item for k in ("text", "now", "timezone")):
             raise InputError(f"Line {number}: needs \"text\", \"now\" and \"timezone\"",
                              hint='Each line: {"text": ..., "now": ..., "timezone": ..., "lang": "ko"|"en"|null}')
         try:
             result = when_json(item["text"], item["now"], item["timezone"], item.get("lang"))
         except InputError as e:
-            raise InputError(f"Line {number}: {e.message}", hint=e.hint)
+            raise InputError(f"Line {number}: {e.message}", hint=e.hint) from e
         yield json.dumps(result, ensure_ascii=False)
