@@ -53,7 +53,8 @@ def scripted_answer(request: dict) -> str:
     if '"labels"' in schema:
         lines = re.findall(r"^\d+\. (.*)$", prompt, re.M)
         return json.dumps({"labels": [next((lab for key, lab in KO_ROUTES.items() if key in line), "content") for line in lines]})
-    if '"time_phrase"' in schema:
+    properties = set(((request.get("response_format") or {}).get("json_schema", {}).get("schema") or {}).get("properties", {}))
+    if '"time_phrase"' in schema or properties == {"title"}:  # the scheduler's request, or only its title
         return json.dumps(KO_REQUEST, ensure_ascii=False)
     return json.dumps(KO_MINUTES, ensure_ascii=False)
 

@@ -39,6 +39,7 @@ KO_REQUEST = {"found": True, "title": "출시 후속 회의", "time_phrase": "�
 
 def make_context(settings, *, router, summarizer, scheduler, store=None):
     settings.router.provider = "llm"
+    settings.summarizer.item_batch = 12  # the fake summarizer answers every candidate in one call
     hub = ModelHub(settings, overrides={"router": fake_model(router), "summarizer": fake_model(summarizer),
                                         "scheduler": fake_model(scheduler)})
     return Context(settings=settings, models=hub, clock=lambda: datetime(2026, 11, 26, 11, 0, tzinfo=SEOUL),

@@ -15,7 +15,7 @@ import pytest
 
 from core.llm import ModelHub
 from graph.context import Context
-from graph.nodes.summarize import ITEM_BATCH, summarize_meeting
+from graph.nodes.summarize import summarize_meeting
 from tests.fakes import fake_model
 from tools import minutes_items as mi
 
@@ -57,6 +57,7 @@ def minutes_model(summary: dict, item_for=lambda n, line: {"keep": False}):
 
 
 def context(settings, model):
+    settings.summarizer.item_batch = settings.summarizer.item_batch or 12  # the fakes answer a batch of candidates
     return Context(settings=settings, models=ModelHub(settings, overrides={"summarizer": model}, use_cache=False),
                    store_factory=lambda: None)
 
@@ -279,14 +280,16 @@ def count_calls(settings, segs):
 
 
 def test_long_meeting_cost_grows_with_candidates_not_with_text(settings):
+    assert settings.summarizer.items_per_call() == 1  # the embedded model: one candidate per call
+    settings.summarizer.item_batch = 12
     mins, item_calls, summary_calls = count_calls(settings, long_meeting(30, 10))  # ~330 lines
     assert len(mins["action_items"]) == 30 and all(a["due"] == "2026-11-27" for a in mins["action_items"])
-    assert item_calls == -(-30 // ITEM_BATCH)
+    assert item_calls == -(-30 // settings.summarizer.items_per_call())
     assert summary_calls >= 2  # the text did not fit one call: map over chunks, then one reduce
     _, item_calls_more_text, _ = count_calls(settings, long_meeting(30, 20))  # twice the talk, same candidates
     assert item_calls_more_text == item_calls
     _, item_calls_more_items, _ = count_calls(settings, long_meeting(60, 5))
-    assert item_calls_more_items == -(-60 // ITEM_BATCH)
+    assert item_calls_more_items == -(-60 // settings.summarizer.items_per_call())
 
 
 # ------------------------------------------------------------------------------------------ the real local model
@@ -341,3 +344,24 @@ def test_a_decision_pasted_from_the_reply_is_restated_from_the_marked_line(setti
     model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "Agreed. December tenth it is."})
     mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Carol"), THURSDAY, "Asia/Seoul", "en")
     assert [d["text"] for d in mins["decisions"]] == ["Launch the beta on December tenth instead of December third"]
+
+
+def test_a_decision_keeps_its_statement_not_its_tag_question_and_a_bare_question_is_none():
+    from tools.minutes_items import same_numbers, statement_part
+
+    assert statement_part("베타 출시는 12월 10일로 확정하겠습니다. 다들 괜찮죠?") == "베타 출시는 12월 10일로 확정하겠습니다."
+    assert statement_part("We launch on the 10th. Everyone okay?") == "We launch on the 10th."
+    assert statement_part("Should we also update the app store screenshots before the beta?") == ""
+    assert same_numbers("December 10th it is", "Launch the beta on December 10th") and not same_numbers("the 3rd", "the 10th")
+
+
+def test_a_decision_the_model_took_from_a_neighbour_is_restated_from_its_own_line(settings):
+    segs = [seg(1, "Carol", "A later date also gives me time to finish the designs.", "content"),
+            seg(2, "Alice", "All right, so we decided to launch the beta on December 10th instead of December 3rd.", "decision"),
+            seg(3, "Bob", "December 10th works for me.", "decision"),
+            seg(4, "Carol", "Agreed. December 10th it is.", "decision")]
+    model = minutes_model({"title": "t", "sentences": []},
+                          lambda n, line: {"keep": True, "text": "Decide on a later date"})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob", "Carol"), THURSDAY, "Asia/Seoul", "en")
+    assert [d["text"] for d in mins["decisions"]] == ["Launch the beta on December 10th instead of December 3rd"]
+    assert set(mins["decisions"][0]["segment_ids"]) >= {"s0002", "s0003"}

@@ -426,20 +426,26 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         if looks_like_injection(text):
             out.warnings.append(f"dropped {what} that repeats an instruction to the assistant: {text!r}")
             continue
-        # an action's words must come from its own lines (not from a neighbour shown as context)
-        basis = cand.lines if cand.kind == "decision" else cand.own_lines()
-        if support(text, [s["text"] for s in basis]) < MIN_SUPPORT:
-            out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
-            continue
+        # an item's words must come from its own lines, not from a neighbour shown as context: the small model
+        # often restates the line before; then the marked line itself says what was decided or promised
+        own_texts = [s["text"] for s in cand.own_lines()]
+        if support(text, own_texts) < MIN_SUPPORT:
+            restated = clean_statement(cand.segment["text"], lang)
+            if not restated or support(restated, own_texts) < MIN_SUPPORT:
+                out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
+                continue
+            text = restated
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
-            if not has_agreement(cand.lines):
+            text = statement_part(text)  # "…확정하겠습니다. 다들 괜찮죠?" -> the statement; a bare question is none
+            if not has_agreement(cand.lines) or not text:
                 out.rejected += 1
                 continue
             ids = list(dict.fromkeys(ids + [s["id"] for s in cand.replies]))
             window = {s["id"] for s in cand.lines}
-            # the same decision seen from a neighbouring line (proposal, then "agreed, … it is"), or said twice
-            twin = next((d for d, w in windows if (set(ids) & w and similar(text, d["text"], 0.3))
+            # the same decision seen from a neighbouring line (proposal, then "agreed, … it is": overlapping
+            # lines and similar words or the same number), or said twice
+            twin = next((d for d, w in windows if (window & w and (similar(text, d["text"], 0.3) or same_numbers(text, d["text"])))
                          or similar(text, d["text"], 0.75)), None)
             if twin:
                 twin["segment_ids"] = sorted(set(twin["segment_ids"]) | set(ids))
@@ -472,6 +478,17 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         if a.get("note") is None:
             a.pop("note", None)
     return out
+
+
+def statement_part(text: str) -> str:
+    """``text`` without its questions ("We launch on the 10th. Everyone okay?" -> "We launch on the 10th");
+    empty when it is only a question."""
+    return " ".join(p for p in split_sentences(text) if not p.rstrip().endswith(("?", "？"))).strip()
+
+
+def same_numbers(a: str, b: str) -> bool:
+    """Both texts name the same number (a date, an amount): "December 10th it is" ~ "launch on December 10th"."""
+    return bool(set(re.findall(r"\d+", a)) & set(re.findall(r"\d+", b)))
 
 
 def split_sentences(text: str) -> list[str]:

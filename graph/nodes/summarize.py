@@ -4,7 +4,7 @@ The model gets small tasks; code assembles and checks the result (``tools.minute
 
 1. **Items.** Decision/action candidates are the router's decision- and action-labelled lines (plus lines
    with a promise, a request or an explicit settling word), each shown with its neighbours. They are sent in
-   batches of ``ITEM_BATCH``; for each the model writes one statement (a decision) or a task with the
+   batches of ``summarizer.item_batch`` (one at a time for the embedded model); for each the model writes one statement (a decision) or a task with the
    owner and deadline words it heard, or rejects it. Code keeps a decision only where the lines show
    agreement, takes owners from who promised or was addressed, deadlines from the candidate's own lines
    (resolved by the time resolver), and drops items the lines do not support or whose words come from the
@@ -35,7 +35,6 @@ from tools import grounding
 from tools import minutes_items as mi
 from tools.injection import looks_like_injection
 
-ITEM_BATCH = 12  # candidates per model call (one call for a typical meeting)
 CHUNK_OVERLAP = 2  # segments repeated between neighbouring summary chunks
 PROMPT_RESERVE = 700  # tokens for the instructions and schema around the transcript
 
@@ -52,7 +51,7 @@ class ItemDrafts(BaseModel):
     items: list[ItemDraft] = Field(default_factory=list)
 
 
-@lru_cache(maxsize=ITEM_BATCH)
+@lru_cache(maxsize=64)
 def items_schema(count: int) -> type[ItemDrafts]:
     """``ItemDrafts`` whose JSON schema asks for exactly ``count`` answers: constrained decoding then answers
     every candidate once and cannot run on past the batch. (Validation stays lenient: a missing answer is
@@ -110,10 +109,12 @@ def candidate_block(number: int, cand: mi.Candidate) -> str:
 
 
 def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str) -> list[tuple[mi.Candidate, mi.ItemAnswer]]:
-    """The model's answer for every candidate, ``ITEM_BATCH`` candidates per call; an unanswered one is rejected."""
+    """The model's answer for every candidate, ``summarizer.items_per_call()`` candidates per call (one at a time
+    for the embedded model); an unanswered one is rejected."""
+    per_call = ctx.settings.summarizer.items_per_call()
     out = []
-    for start in range(0, len(cands), ITEM_BATCH):
-        batch = cands[start : start + ITEM_BATCH]
+    for start in range(0, len(cands), per_call):
+        batch = cands[start : start + per_call]
         text = "\n\n".join(candidate_block(i + 1, c) for i, c in enumerate(batch))
         drafts = ctx.models.structured("summarizer", items_schema(len(batch)), [SystemMessage(system), HumanMessage(text)],
                                        language=lang)
@@ -208,12 +209,16 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
     kept, sentence_warnings = check_sentences(sentences, clean, participants)
     warnings += sentence_warnings
     if not kept:  # every sentence failed a check: say at least what was settled and who does what
-        kept = [d["text"].rstrip(".") + "." for d in items.decisions]
-        kept += [f"{a['owner'] + ': ' if a['owner'] else ''}{a['task'].rstrip('.')}." for a in items.actions]
+        kept = [d["text"].rstrip(".?") + "." for d in items.decisions]
+        kept += [f"{a['owner'] + ': ' if a['owner'] else ''}{a['task'].rstrip('.?')}." for a in items.actions]
     decided = {i for d in items.decisions for i in d["segment_ids"]}
     open_questions = []
+    speakers = {s["speaker"] for s in segments} | {p["name"] for p in participants}
     for q in questions:
         text = " ".join(q.text.split())
+        head, sep, rest = text.partition(": ")
+        if sep and head in speakers:  # a transcript line copied with its speaker: the question itself
+            text = rest
         if not text or mi.echoes_prompt(text, items_prompt + summary_prompt, transcript):
             continue
         if set(q.ids) & decided or any(grounding.similar(text, d["text"], 0.4) for d in items.decisions):
