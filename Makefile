@@ -84,7 +84,6 @@ langgraph-env: $(LG_STAMP)
 
 test: setup $(DEV_STAMP) lint $(LG_STAMP)
 	MINUTES_LANGGRAPH_PYTHON=$(LG_VENV)/bin/python $(VENV)/bin/pytest -q
-	$(VENV)/bin/pytest -q
 
 test-full: setup $(DEV_STAMP) $(LG_STAMP)
 	MINUTES_FULL_TESTS=1 MINUTES_LANGGRAPH_PYTHON=$(LG_VENV)/bin/python $(VENV)/bin/pytest -q
