@@ -3,7 +3,7 @@
     ingest ─┬─ (audio) ─> transcribe ─┐
             └─ (transcript) ──────────┴─> segment ─> route ─┬─> summarize ──┬─> remember ─> report
                                                             └─> schedule* ──┘
-    * schedule is a subgraph:  ┬─ extract_request ─> plan_slot ─┬─> approve (interrupt when book=ask) ─> book
+    * schedule is a subgraph:  ┬─ extract_request ─> plan_slot ─┬─> approve (interrupt when book=ask or held) ─> book
                                └─ agent_plan (tool-calling) ────┘
       the constrained plan for the small local model; the tool-calling agent for a model that calls tools
 
