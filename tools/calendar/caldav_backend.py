@@ -43,10 +43,10 @@ from tools.calendar.base import (
     validate_event,
 )
 from tools.calendar.local_ics import (
-    _utc_now,
     blocks_time,
     event_to_vevent,
     new_vcalendar,
+    utc_now,
     vevent_attendees,
     vevent_times,
     vevent_to_event,
@@ -109,7 +109,7 @@ class CalDAVCalendar:
     name = "caldav"
 
     def __init__(self, calendar: Any, *, attendee_calendars: dict[str, Any] | None = None,
-                 principal: Any = None, timezone_name: str = "UTC", clock: Callable[[], datetime] = _utc_now):
+                 principal: Any = None, timezone_name: str = "UTC", clock: Callable[[], datetime] = utc_now):
         self.calendar = calendar
         self.principal = principal
         self._explicit = {normalize_email(k): v for k, v in (attendee_calendars or {}).items()}
@@ -124,7 +124,7 @@ class CalDAVCalendar:
     def connect(cls, url: str, *, username: str | None = None, password: str | None = None,
                 calendar_name: str | None = None, attendee_calendars: dict[str, str] | None = None,
                 timezone_name: str = "UTC", timeout: int = 30, retries: int = 4, backoff_s: float = 1.0,
-                clock: Callable[[], datetime] = _utc_now, sleep: Callable[[float], None] = time.sleep) -> CalDAVCalendar:
+                clock: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] = time.sleep) -> CalDAVCalendar:
         """Connect to ``url`` (the booking calendar, or any URL of the account when ``calendar_name``);
         failed requests are retried ``retries`` times (see the module docstring)."""
         if not url:
@@ -147,7 +147,7 @@ class CalDAVCalendar:
                    clock=clock)
 
     @classmethod
-    def from_settings(cls, settings: Any, clock: Callable[[], datetime] = _utc_now,
+    def from_settings(cls, settings: Any, clock: Callable[[], datetime] = utc_now,
                       sleep: Callable[[float], None] = time.sleep) -> CalDAVCalendar:
         c = settings.calendar
         return cls.connect(c.caldav_url or "", username=c.caldav_username,

@@ -51,7 +51,7 @@ LOCK_FILE = ".minutes.lock"
 _EXPAND_MARGIN = timedelta(days=1)
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     """The real clock, used only for DTSTAMP (a record of when the entry was written)."""
     return datetime.now(UTC)
 
@@ -182,14 +182,14 @@ class LocalICSCalendar:
     name = "local"
 
     def __init__(self, directory: Path | str, timezone_name: str = "UTC",
-                 clock: Callable[[], datetime] = _utc_now):
+                 clock: Callable[[], datetime] = utc_now):
         self.directory = Path(directory)
         self.zone = _zone(timezone_name)
         self.clock = clock
         self._cache: dict[Path, tuple[tuple[int, int, int], icalendar.Calendar, Any]] = {}
 
     @classmethod
-    def from_settings(cls, settings: Any, clock: Callable[[], datetime] = _utc_now) -> LocalICSCalendar:
+    def from_settings(cls, settings: Any, clock: Callable[[], datetime] = utc_now) -> LocalICSCalendar:
         return cls(settings.path("calendar"), settings.resolved_timezone(), clock=clock)
 
     # ---- files ---------------------------------------------------------------------------------------
