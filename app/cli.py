@@ -17,7 +17,7 @@ from app.console import err, out, print_meeting
 from app.progress import Progress
 from core.dates import check_timezone
 from core.errors import InputError, MinutesError
-from core.meeting import BookingDecision, Proposal
+from core.meeting import BookingDecision, Proposal, follow_up_of
 from core.meeting_files import load_meeting
 
 if TYPE_CHECKING:
@@ -120,12 +120,9 @@ def ask_until_decided(runner: MeetingRunner, result: RunResult, *, interactive: 
 def waiting_meeting(result: RunResult) -> dict:
     """A paused run as a meeting to show: the minutes so far, the follow-up ``proposed`` (awaiting approval)."""
     meeting = dict(result.meeting)
-    p: dict = dict(result.proposal or {})
-    meeting["follow_up"] = {"status": "proposed", "title": p.get("title"), "start": p.get("start"), "end": p.get("end"),
-                            "attendees": p.get("attendees", []), "calendar": p.get("calendar"), "event_id": p.get("event_id"),
-                            "reason": p.get("held") or f"waiting for approval: minutes approve {meeting.get('meeting_id')}",
-                            "request_text": p.get("request_text"), "alternatives": p.get("alternatives", []),
-                            "recurrence": p.get("recurrence")}
+    p: Proposal | dict = result.proposal or {}
+    reason = p.get("held") or f"waiting for approval: minutes approve {meeting.get('meeting_id')}"
+    meeting["follow_up"] = follow_up_of("proposed", reason, p)
     return meeting
 
 
