@@ -335,7 +335,7 @@ def test_an_action_written_from_a_neighbouring_line_is_restated_from_its_own(set
     mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob", "Carol"), THURSDAY,
                                        "Asia/Seoul", "en")
     # the neighbour's words are never the task: it is restated from its own line, and owned by who promised
-    assert [(a["owner"], a["task"]) for a in mins["action_items"]] == [("Alice", "Please send a calendar invite")]
+    assert [(a["owner"], a["task"]) for a in mins["action_items"]] == [("Alice", "Send a calendar invite")]
 
 
 def test_a_decision_pasted_from_the_reply_is_restated_from_the_marked_line(settings):
@@ -365,3 +365,67 @@ def test_a_decision_the_model_took_from_a_neighbour_is_restated_from_its_own_lin
     mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob", "Carol"), THURSDAY, "Asia/Seoul", "en")
     assert [d["text"] for d in mins["decisions"]] == ["Launch the beta on December 10th instead of December 3rd"]
     assert set(mins["decisions"][0]["segment_ids"]) >= {"s0002", "s0003"}
+
+
+# ------------------------------------------------------------------------------ firm evidence decides, not the model
+
+
+def test_explicit_settling_words_are_not_read_in_questions_or_conditions():
+    assert mi.is_explicit_decision("좋아요. 그럼 베타 출시는 12월 10일로 확정하겠습니다. 다들 괜찮죠?")  # tag question after
+    assert mi.is_explicit_decision("Agreed. December tenth it is.")
+    assert not mi.is_explicit_decision("Have we decided that we are gonna go with different cases?")
+    assert not mi.is_explicit_decision("If we go for the fifteen to thirty five age group, they'll still come.")
+    assert not mi.is_explicit_decision("But I dunno if it is a good idea for a remote control.")
+    assert not mi.is_explicit_decision("So you press the button and the remote, wherever it is, will beep.")
+    assert not mi.is_explicit_decision("We have to decide on the colour.")
+
+
+def test_candidate_evidence_names_what_makes_it_firm():
+    segs = [seg(1, "Alice", "Bob, can you fix the login bug by Friday?", "action"), seg(2, "Bob", "Sure, I'll have it done."),
+            seg(3, "Carol", "I'll send the designs by next Wednesday.", "action"),
+            seg(4, "Alice", "We don't know yet, so let's keep it open and ask the product director.", "content"),
+            seg(5, "Dan", "I'll give it a two.", "action"),
+            seg(6, "Alice", "Should we also update the screenshots before the beta?", "content"),
+            seg(7, "Bob", "Yes, but with the new designs.", "content")]
+    got = {c.segment["id"]: (c.kind, c.evidence, c.firm) for c in mi.candidates(segs)}
+    assert got["s0001"] == ("action", "request+reply", True)
+    assert got["s0003"] == ("action", "promise+due", True)
+    assert got["s0004"] == ("action", "group", True)
+    assert got["s0005"] == ("action", "promise", False)  # a promise about the meeting itself: the model judges
+    assert got["s0006"] == ("decision", "proposal+assent", True)
+
+
+def test_requests_and_promises_become_tasks_in_both_languages():
+    assert mi.as_task("Bob, can you fix the login bug by Friday?", "en") == "Fix the login bug by Friday"
+    assert mi.as_task("Please send a calendar invite.", "en") == "Send a calendar invite"
+    assert mi.as_task("준호 씨, 로그인 버그는 이번 주 금요일까지 고쳐 줄 수 있어요?", "ko") == "로그인 버그는 이번 주 금요일까지 고치기"
+    assert mi.as_task("저는 새 온보딩 디자인을 다음 주 수요일까지 공유하겠습니다.", "ko") == "새 온보딩 디자인을 다음 주 수요일까지 공유하기"
+    assert mi.as_task("네, 금요일까지 고쳐 놓을게요.", "ko") == "금요일까지 고쳐 놓기"
+    assert mi.as_task("제가 확인할게요.", "ko") == "확인하기"
+
+
+def test_firm_candidates_stay_when_the_model_says_no_and_open_ones_go(settings):
+    segs = [seg(1, "Bob", "Do we support tablets in the beta?"),
+            seg(2, "Alice", "We don't have an answer today, so let's keep it open and ask the product director."),
+            seg(3, "Dan", "The battery is not high standard, so I think a two.", "decision"), seg(4, "Eve", "Yeah."),
+            seg(5, "Eve", "I'll give it a two.", "action")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": False, "text": ""})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob", "Dan", "Eve"), THURSDAY,
+                                "Asia/Seoul", "en")
+    # "let's … ask the director" is a group's task whatever the model says; its deadline is not the "today" before it
+    assert [(a["task"], a["due"]) for a in mins["action_items"]] == [("Ask the product director", None)]
+    assert mins["decisions"] == []
+
+
+def test_an_open_decision_that_is_a_condition_or_an_opinion_is_dropped_even_when_the_model_keeps_it(settings):
+    segs = [seg(1, "Dan", "If we lose the LCD, then we have a regular chip and no LCD.", "decision"),
+            seg(2, "Eve", "Yeah.", "small_talk"),
+            seg(3, "Dan", "I think the battery is a two on that scale.", "decision"), seg(4, "Eve", "Okay.", "small_talk"),
+            seg(5, "Dan", "The case will be made of rubber with a yellow logo.", "decision"), seg(6, "Eve", "Yeah, good.")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": line})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Dan", "Eve"), THURSDAY, "Asia/Seoul", "en")
+    assert [d["text"] for d in mins["decisions"]] == ["The case will be made of rubber with a yellow logo"]
+
+
+def test_hesitations_are_taken_out_of_a_pasted_line():
+    assert mi.clean_statement("we have an uh regular chip and um no LCD", "en") == "We have an regular chip and no LCD"

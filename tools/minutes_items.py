@@ -22,16 +22,20 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from core.meeting import Participant, Segment
+from core.text import has_hangul
 from tools.grounding import content_tokens, mentioned_participants, promises
 from tools.injection import looks_like_injection
 
 # ------------------------------------------------------------------------------------------ candidates
 
 _EN_DECIDED = re.compile(
-    r"\b(?:decided|decide on|agreed|we agree|it'?s agreed|settled|final decision|confirmed|approved|"
+    r"\b(?:decided|agreed|we agree|it'?s agreed|settled|final decision|confirmed|approved|"
     r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to|we should) (?:go|stick) with|"
-    r"go(?:ing)? for (?:the|a|it)\b|it is then|it'?s decided|so that'?s (?:it|settled|decided)|(?:\w+ )it is\b)",
+    r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to) go for (?:the|a|it)\b|it is then|it'?s decided|"
+    r"so that'?s (?:it|settled|decided)|(?<!\bif )(?<!\bas )(?<!\bwhere )(?<!\bwhat )(?<!\bhow )"
+    r"(?<!\bwho )(?<!\bwhich )\b\w+ it is(?=\s*(?:[.!]|$)))",
     re.I)
+_CONDITIONAL = re.compile(r"^\W*(?:(?:so|and|but|well|yeah|um|uh)\W+)*(?:if|whether|unless|in case)\b|^\W*(?:만약|만일)", re.I)
 _KO_DECIDED = re.compile(r"결정|확정|하기로|걸로 (?:하|가|정)|으로 (?:하죠|갑시다|가죠|정하)|로 (?:하죠|갑시다|가죠|정하)|합의|정했|채택")
 _EN_PROPOSAL = re.compile(
     r"\b(?:let'?s|we should|we could|shall we|should we|how about|what about|why don'?t we|i (?:suggest|propose)|"
@@ -53,8 +57,12 @@ _QUESTION = re.compile(r"\?\s*$")
 
 
 def is_explicit_decision(text: str) -> bool:
-    """An explicit settling word: "decided", "agreed", "we'll go with", "결정", "확정", "하기로", "…걸로 하죠"."""
-    return bool(_EN_DECIDED.search(text) or _KO_DECIDED.search(text))
+    """An explicit settling word: "decided", "agreed", "we'll go with", "결정", "확정", "하기로", "…걸로 하죠".
+    A question ("have we decided …?") or a condition ("if we go for …") settles nothing."""
+    statement = statement_part(text)  # "…로 확정하겠습니다. 다들 괜찮죠?": the statement settles it
+    if not statement or _CONDITIONAL.search(statement):
+        return False
+    return bool(_EN_DECIDED.search(statement) or _KO_DECIDED.search(statement))
 
 
 def is_proposal(text: str) -> bool:
@@ -116,6 +124,80 @@ class Candidate:
                 and (is_assent(self.segment["text"]) or promises(self.segment["text"])):
             own.insert(0, self.before[-1])
         return own
+
+    @property
+    def evidence(self) -> str:
+        """What in the lines makes this a candidate, firmest first (see :data:`FIRM_EVIDENCE`).
+
+        Decisions: ``explicit`` ("we decided …", "…로 확정"), ``proposal+assent`` (a suggestion another speaker
+        agrees to), ``label+assent`` (a line the router calls a decision, then "yeah"), ``label``.
+        Actions: ``assigned`` ("you're working on …", "…님이 맡아 주세요"), ``request+reply`` (asked, then
+        "Sure, I'll …"), ``promise+due`` ("I'll send it by Friday"), ``group`` ("let's ask the director"),
+        ``promise``, ``request``, ``label``."""
+        text = self.segment["text"]
+        if self.kind == "decision":
+            if is_explicit_decision(text):
+                return "explicit"
+            if self.replies:
+                return "proposal+assent" if is_proposal(text) else "label+assent"
+            return "label"
+        if _ASSIGN.search(text):
+            return "assigned"
+        own = self.own_lines()
+        if len(own) > 1 and (is_request(own[0]["text"]) or _QUESTION.search(own[0]["text"])):
+            return "request+reply"
+        if promises(text) and any(find_due_phrase(s["text"], "ko" if has_hangul(text) else "en") for s in own):
+            return "promise+due"
+        if _GROUP_ACTION.search(text):
+            return "group"
+        if promises(text):
+            return "promise"
+        return "request" if is_request(text) else "label"
+
+    @property
+    def firm(self) -> bool:
+        """Whether the lines alone make this an item (the model's yes/no is then not asked to decide)."""
+        return self.evidence in FIRM_EVIDENCE
+
+    def shown(self) -> tuple[list[Segment], list[Segment]]:
+        """The context lines shown before and after the marked line. A firm candidate shows only its own
+        lines and replies (an unrelated neighbour is what the small model restates instead of the line);
+        an open one shows its neighbours, which the yes/no needs."""
+        if not self.firm:
+            return self.before, self.after
+        own = self.own_lines()
+        keep = {s["id"] for s in own} | {s["id"] for s in self.replies}
+        return [s for s in self.before if s["id"] in keep], [s for s in self.after if s["id"] in keep]
+
+    def task_clause(self) -> str:
+        """The part of the marked line that states the task: from the group's verb on for "…, so let's keep it
+        open and ask the director" ("ask the director"); else the whole line."""
+        text = self.segment["text"]
+        m = _GROUP_ACTION.search(text) if self.evidence == "group" else None
+        if not m:
+            return text
+        verb = re.search(r"(?:ask|check|send|email|call|write|prepare|review|look into|find out|contact|follow up|update|"
+                         r"test|draft|물어보|알아보|확인해)\w*", m.group(0), re.I)
+        start = m.start() + (verb.start() if verb else 0)
+        return re.split(r"(?<=[.!?])\s", text[start:], maxsplit=1)[0]
+
+    def restated(self, lang: str) -> str:
+        """The item in the transcript's own words, when the model wrote none that its lines support: the
+        task clause of a group action, the promise that answers a request ("I'll send the designs by
+        Wednesday" -> "Send the designs by Wednesday"), a request turned into a task ("Bob, can you fix the
+        bug?" -> "Fix the bug"), or the marked line's statement."""
+        if self.kind == "action":
+            if self.evidence == "group":
+                return clean_statement(self.task_clause(), lang)
+            forms = [as_task(statement_part(self.segment["text"]) or self.segment["text"], lang)]
+            forms += [as_task(s["text"], lang) for s in self.own_lines() if s is not self.segment and promises(s["text"])]
+            return max(forms, key=lambda f: len(content_tokens(f)))  # "I'll have it done" says less than the request
+        return clean_statement(statement_part(self.segment["text"]) or self.segment["text"], lang)
+
+
+#: Evidence that settles a candidate without the model's judgement: a settling word, a proposal someone
+#: assents to, a task given or asked for and accepted, a promise with a deadline, a group's "let's ask …".
+FIRM_EVIDENCE = frozenset({"explicit", "proposal+assent", "assigned", "request+reply", "promise+due", "group"})
 
 
 _FILLER = frozenset("""um uh mm hmm yeah yes yep okay ok so right next well oh ah er like really sure good great fine
@@ -282,6 +364,11 @@ def line_copy_share(sentence: str, line: str) -> float:
     return sum(m.size for m in blocks if m.size >= 2) / len(a)
 
 
+def whole_line_copy(text: str, line: str, threshold: float = 0.8) -> bool:
+    """``text`` is ``line`` pasted nearly whole (each is ≥ ``threshold`` the other), not a clause taken from it."""
+    return line_copy_share(text, line) >= threshold and line_copy_share(line, text) >= threshold
+
+
 def copied_line(sentence: str, segments: list[Segment], threshold: float = 0.8) -> Segment | None:
     """The transcript line ``sentence`` is (≥ ``threshold``) a copy of, speaker name included; else None."""
     for s in segments:
@@ -358,7 +445,68 @@ _EN_LEAD = re.compile(
     re.I)
 _EN_SELF = re.compile(r"^(?:i'?ll|i will|i can|i'm going to|i am going to|i'd like to|let me|we'?ll|we will|we decided to|"
                       r"we agreed to|we need to|we should|let'?s)\s+", re.I)
+_EN_HESITATION = re.compile(r"(?<![\w'])(?:uh+|um+|erm|er|hmm+)(?![\w'])[,.]?\s*", re.I)
 _KO_LEAD = re.compile(r"^(?:(?:네|예|좋아요|좋습니다|그럼|그러면|자|음|저는|제가|저희가|그리고)[,.!]?\s*)+")
+
+
+_EN_ASK = re.compile(r"^\W*(?:[A-Z][a-z]+(?: [A-Z][a-z]+)?,\s*)?(?:so\s+|and\s+|also\s+)?(?:when|by when|how soon)?\s*"
+                     r"(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+)?|^\W*please\s+", re.I)
+
+
+_KO_ADDRESS = re.compile(r"^\W*[\uac00-\ud7a3]{1,4}\s?(?:씨|님)[,\s]+")
+_KO_ENDING = re.compile(r"(?:어|아|여|해)?\s?(?:주시겠어요|줄 수 있어요|줄 수 있나요|주실 수 있나요|주세요|줄래요)\W*$"
+                        r"|(?:하겠습니다|하겠어요|할게요|할께요)\W*$|겠습니다\W*$|을게요\W*$")
+
+
+def ko_task(text: str) -> str:
+    """A Korean promise or request as a task in the noun form minutes use: "새 디자인을 수요일까지
+    공유하겠습니다" -> "새 디자인을 수요일까지 공유하기", "금요일까지 고쳐 놓을게요" -> "금요일까지 고쳐 놓기",
+    "준호 씨, 버그를 고쳐 줄 수 있어요?" -> "버그를 고치기"."""
+    out = _KO_ADDRESS.sub("", text.strip())
+    m = _KO_ENDING.search(out)
+    if m:
+        ending = m.group(0)
+        stem = out[: m.start()]
+        if ending.startswith(("하", "할")):
+            return stem + "하기"
+        if ending.startswith(("어", "아", "여", "해")) or "주" in ending or "줄" in ending:
+            base = stem + ending[0] if ending[0] in "어아여해" else stem
+            return _verb_stem(base) + "기"
+        return _verb_stem(stem) + "기"
+    return _rieul_ending(out)
+
+
+def _verb_stem(form: str) -> str:
+    """"고쳐" -> "고치", "보내" -> "보내", "해" -> "하": the dictionary stem of a connective -어/-아 form (common cases)."""
+    form = form.rstrip()
+    if form.endswith("해"):
+        return form[:-1] + "하"
+    if form.endswith("쳐"):
+        return form[:-1] + "치"
+    if form.endswith("려"):
+        return form[:-1] + "리"
+    return form
+
+
+def _rieul_ending(text: str) -> str:
+    """"…놓을게요" -> "…놓기", "…할게요" -> "…하기": a promise with -ㄹ게요 / -을게요 as a task."""
+    m = re.search(r"([\uac00-\ud7a3])(?:게요|께요)\W*$", text)
+    if not m:
+        return text
+    ch = m.group(1)
+    code = ord(ch) - 0xAC00
+    if code % 28 == 8:  # ㄹ 받침: 할 -> 하
+        return text[: m.start()] + chr(ord(ch) - 8) + "기"
+    return text
+
+
+def as_task(text: str, lang: str) -> str:
+    """A request or promise as a task: "Bob, can you fix the login bug by Friday?" -> "Fix the login bug by
+    Friday"; "Please send a calendar invite." -> "Send a calendar invite"; "네, 금요일까지 고쳐 놓을게요." ->
+    "금요일까지 고쳐 놓기". Other lines are only cleaned."""
+    out = _EN_ASK.sub("", " ".join(text.split())).rstrip(" ?")
+    out = clean_statement(out, lang)
+    return ko_task(out).rstrip(" ?") if has_hangul(out) else out
 
 
 def clean_statement(text: str, lang: str) -> str:
@@ -368,7 +516,7 @@ def clean_statement(text: str, lang: str) -> str:
     out = " ".join(text.split()).strip()
     for _ in range(2):
         out = _KO_LEAD.sub("", _EN_SELF.sub("", _EN_LEAD.sub("", out))).strip()
-    out = out.rstrip(" .!")
+    out = _EN_HESITATION.sub("", out).strip().rstrip(" .!,")
     return (out[:1].upper() + out[1:]) if out else text.strip()
 
 
@@ -379,12 +527,11 @@ MIN_SUPPORT = 0.25  # share of an item's content words that its candidate's line
 
 @dataclass
 class ItemAnswer:
-    """The model's answer for one candidate (``keep`` false: rejected)."""
+    """The model's answer for one candidate: the statement or task it wrote, and its yes/no (``keep``), which
+    decides only candidates without firm evidence (:attr:`Candidate.firm`)."""
 
     keep: bool
     text: str
-    owner: str | None = None
-    due_phrase: str | None = None
 
 
 @dataclass
@@ -416,7 +563,14 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
                 max(line_copy_share(text, t["text"]) for t in others) > line_copy_share(text, cand.segment["text"]):
             # the model pasted a neighbour ("Agreed. December tenth it is."): the marked line says what it is
             text = clean_statement(cand.segment["text"], lang)
-        if not ans.keep or not text:
+        if cand.kind == "action" and text and (text.endswith("?") or len(text.split()) < 2 or
+                                               (has_hangul(text) and _KO_ENDING.search(text)) or
+                                               whole_line_copy(text, cand.segment["text"])):
+            # the line or its request copied ("…고쳐 줄 수 있어요"), or a bare verb ("공유하기"): the task in the line's words
+            text = cand.restated(lang)
+        if cand.firm and not text:  # firm evidence, no words from the model: the lines themselves say it
+            text = cand.restated(lang)
+        if not text or (not ans.keep and not cand.firm) or (not cand.firm and not plausible_item(text, cand.kind)):
             out.rejected += 1
             continue
         what = "a decision" if cand.kind == "decision" else "an action item"
@@ -430,7 +584,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         # often restates the line before; then the marked line itself says what was decided or promised
         own_texts = [s["text"] for s in cand.own_lines()]
         if support(text, own_texts) < MIN_SUPPORT:
-            restated = clean_statement(cand.segment["text"], lang)
+            restated = cand.restated(lang)
             if not restated or support(restated, own_texts) < MIN_SUPPORT:
                 out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
                 continue
@@ -455,10 +609,9 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
             windows.append((decision, window))
             continue
         own = cand.own_lines()
-        owner, stood = resolve_owner(ans.owner, own, participants)
-        if ans.owner and not stood:
-            out.warnings.append(f"owner {ans.owner!r} of {text!r} is not supported by its lines; set to {owner!r}")
-        phrase = due_phrase_in_lines(ans.due_phrase, own, lang)
+        owner, _ = resolve_owner(None, own, participants)
+        due_lines = [{**s, "text": cand.task_clause()} if s is cand.segment else s for s in own]
+        phrase = due_phrase_in_lines(None, due_lines, lang)
         due = resolve_due(phrase) if phrase else None
         twin = next((a for a in out.actions if (set(ids) & set(a["segment_ids"]) and (a["owner"] == owner or not a["owner"] or not owner))
                      or (similar(text, a["task"], 0.75) and a["owner"] == owner)), None)
@@ -478,6 +631,20 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         if a.get("note") is None:
             a.pop("note", None)
     return out
+
+
+_OPINION = re.compile(r"^\W*(?:i think|i guess|i'?d say|i would say|i'?d give|i give|i'?ll give|maybe|perhaps|probably)\b"
+                      r"|(?:것 같아요|것 같습니다|같아요)\W*$", re.I)
+
+
+def plausible_item(text: str, kind: str) -> bool:
+    """Cheap checks on a statement from a candidate the lines leave open: at least two content words, and for
+    a decision not a condition ("If we lose the LCD …"), a question or an opinion/rating ("I think a two")."""
+    if not substantive(text):
+        return False
+    if kind != "decision":
+        return True
+    return not (_CONDITIONAL.search(text) or _OPINION.search(text) or not statement_part(text))
 
 
 def statement_part(text: str) -> str:

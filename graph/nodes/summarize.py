@@ -4,12 +4,15 @@ The model gets small tasks; code assembles and checks the result (``tools.minute
 
 1. **Items.** Decision/action candidates are the router's decision- and action-labelled lines (plus lines
    with a promise, a request or an explicit settling word), each shown with its neighbours. They are sent in
-   batches of ``summarizer.item_batch`` (one at a time for the embedded model); for each the model writes one statement (a decision) or a task with the
-   owner and deadline words it heard, or rejects it. Code keeps a decision only where the lines show
-   agreement, takes owners from who promised or was addressed, deadlines from the candidate's own lines
-   (resolved by the time resolver), and drops items the lines do not support or whose words come from the
-   prompt. Injection lines are never candidates; they are quoted in the warnings. A long meeting costs one
-   call per batch of candidates, so cost grows with the number of candidates, not with the raw text.
+   batches of ``summarizer.item_batch`` (one at a time for the embedded model); for each the model writes
+   one statement (a decision) or a task (an action) and says whether it is one. Its yes/no counts only where
+   the lines leave it open: a candidate with firm evidence (an explicit "we decided", a proposal another
+   speaker assents to, a task given to someone, a request answered, "let's ask …") is kept whatever the
+   model says, one without any agreement is never a decision. Code takes owners from who promised or was
+   addressed, deadlines from the candidate's own lines (resolved by the time resolver), and drops items
+   the lines do not support or whose words come from the prompt. Injection lines are never candidates;
+   they are quoted in the warnings. A long meeting costs one call per batch of candidates, so cost grows
+   with the number of candidates, not with the raw text.
 2. **Summary.** The model writes the summary as sentences that cite their lines; code checks each
    sentence's named people against the cited lines' speakers (a wrong name is rewritten or the sentence
    dropped) and drops sentences that are a pasted transcript line. Meetings longer than the context are
@@ -40,11 +43,12 @@ PROMPT_RESERVE = 700  # tokens for the instructions and schema around the transc
 
 
 class ItemDraft(BaseModel):
+    """The model's answer for one candidate: the statement or task in words, and whether it is one. Who owns a
+    task and by when is read from the lines by code, never asked of the model."""
+
     n: int = Field(description="the candidate's number")
-    keep: bool = Field(description="false when the line holds no real decision / task")
     text: str = Field(default="", max_length=200, description="decision: one short statement; action: the task, imperative")
-    owner: str | None = Field(default=None, max_length=60, description="action: who will do it (a participant), or null")
-    due_phrase: str | None = Field(default=None, max_length=60, description="action: deadline words copied from the line, or null")
+    keep: bool = Field(description="false when the line holds no real decision / task")
 
 
 class ItemDrafts(BaseModel):
@@ -101,10 +105,11 @@ def chunk_segments(segments: list[Segment], budget: int, count_tokens) -> list[l
 
 def candidate_block(number: int, cand: mi.Candidate) -> str:
     """One numbered candidate as the model sees it: the line marked with '>', its neighbours as context."""
+    before, after = cand.shown()
     rows = [f"#{number} ({cand.kind})"]
-    rows += [f"  [{s['id']}] {s['speaker']}: {s['text']}" for s in cand.before]
+    rows += [f"  [{s['id']}] {s['speaker']}: {s['text']}" for s in before]
     rows.append(f"> [{cand.segment['id']}] {cand.segment['speaker']}: {cand.segment['text']}")
-    rows += [f"  [{s['id']}] {s['speaker']}: {s['text']}" for s in cand.after]
+    rows += [f"  [{s['id']}] {s['speaker']}: {s['text']}" for s in after]
     return "\n".join(rows)
 
 
@@ -121,8 +126,7 @@ def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str) -
         by_n = {d.n: d for d in drafts.items}
         for i, cand in enumerate(batch):
             d = by_n.get(i + 1)
-            out.append((cand, mi.ItemAnswer(keep=bool(d and d.keep), text=d.text if d else "",
-                                            owner=d.owner if d else None, due_phrase=d.due_phrase if d else None)))
+            out.append((cand, mi.ItemAnswer(keep=bool(d and d.keep), text=d.text if d else "")))
     return out
 
 
