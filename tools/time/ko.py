@@ -6,7 +6,6 @@ Rules are our own regular expressions; the combination logic lives in ``tools.ti
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta, timezone
 
@@ -15,12 +14,19 @@ from tools.time.core import (
     Context,
     DateRef,
     Piece,
+    Rule,
     Shift,
     Span,
-    Window,
+    century_pieces,
+    date_pieces,
+    day_ref,
+    midnight_pieces,
     month_span,
+    noon_pieces,
+    now_pieces,
     nth_week,
     resolve_date_ref,
+    rule_adder,
     valid_date,
     week_span,
     week_start,
@@ -105,19 +111,13 @@ def _num(s: str) -> int | None:
 
 # ------------------------------------------------------------------------------------------- helpers
 WEEKDAYS: dict[str, int] = load("ko", "weekdays")
-Handler = Callable[[re.Match[str], Context], list[Piece]]
 # Where a word may start: after a non-letter, or right after a particle or ending when the text has no
 # spaces ("파티는연말에", "우리는주초에", "이것은다음주").
 _WORD_START = r"(?:(?<![가-힣])|(?<=[은는이가을를에도의고서로와과들요죠게]))"
 
 
-def _day(ctx: Context, offset: int) -> DateRef:
-    d = ctx.today + timedelta(days=offset)
-    return DateRef(span=Span(d, d + timedelta(days=1), "day"))
-
-
-def _dp(m: re.Match[str], ref: DateRef | None, group: int = 0) -> list[Piece]:
-    return [Piece("date", m.start(group), m.end(group), ref)] if ref is not None else []
+_day = day_ref
+_dp = date_pieces
 
 
 def _year_word(word: str | None, ctx: Context) -> int | None:
@@ -140,22 +140,9 @@ SHIFT_WORDS: dict[str, int] = _MODIFIERS["shift"]
 
 
 # --------------------------------------------------------------------------------------------- rules
-RULES: list[tuple[re.Pattern[str], Handler]] = []
-
-
-def rule(pattern: str) -> Callable[[Handler], Handler]:
-    def deco(fn: Handler) -> Handler:
-        RULES.append((re.compile(pattern), fn))
-        return fn
-
-    return deco
-
-
-@rule(r"지금|현재 시각|방금|이제")
-def _now(m, ctx):
-    now = ctx.now.replace(microsecond=0)
-    w = Window("instant", now, now + timedelta(minutes=1), "minute", absolute=True)
-    return [Piece("moment", m.start(), m.end(), w)]
+RULES: list[Rule] = []
+rule = rule_adder(RULES)
+rule(r"지금|현재 시각|방금|이제")(now_pieces)
 
 
 _REL_DAYS: dict[str, int] = load("ko", "relative_days")
@@ -445,14 +432,8 @@ def _hhmm(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(h, mi, int(m.group(3) or 0), explicit_24h=explicit))]
 
 
-@rule(r"정오|낮\s*12\s*시")
-def _noon(m, ctx):
-    return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
-
-
-@rule(r"자정|밤\s*12\s*시")
-def _midnight(m, ctx):
-    return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
+rule(r"정오|낮\s*12\s*시")(noon_pieces)
+rule(r"자정|밤\s*12\s*시")(midnight_pieces)
 
 
 @rule(r"하루\s*일과를\s*마칠\s*무렵|하루가\s*끝날\s*때|오늘\s*중(?!간)|오늘\s*안에")
@@ -475,12 +456,7 @@ def _and_after(m, ctx):
     return [Piece("conn", m.start(), m.end(), "since")]
 
 
-@rule(r"(?<!\d)(\d{1,2})\s*세기")
-def _century(m, ctx):
-    n = int(m.group(1))
-    if not 1 <= n <= 30:
-        return []
-    return _dp(m, DateRef(span=Span(date((n - 1) * 100 or 1, 1, 1), date(n * 100, 1, 1), "year")))
+rule(r"(?<!\d)(\d{1,2})\s*세기")(century_pieces)
 
 
 @rule(rf"({KNUM_RE})\s*(시간|분)\s*(반)?\s*(?:동안|간)")
