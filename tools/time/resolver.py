@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from core.dates import zone_info
 from core.errors import InputError
 from tools.time import en as time_en
 from tools.time import ko as time_ko
@@ -61,16 +62,6 @@ class TimeExpression:
 
 
 # ------------------------------------------------------------------------------------------- inputs
-def zone_of(tz: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name; InputError when unknown."""
-    try:
-        if not tz or not isinstance(tz, str):
-            raise ValueError
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise InputError(f"Unknown time zone: {tz!r}", hint="Use an IANA name such as Asia/Seoul or America/New_York.") from None
-
-
 def detect_lang(text: str) -> Lang:
     """Korean when the text contains Hangul, else English."""
     return "ko" if _HANGUL.search(text or "") else "en"
@@ -108,7 +99,7 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
         list[tuple[Window, list]], Context, ZoneInfo]:
     """Each phrase's window in local wall-clock time. A phrase naming its own zone ("8h00 PST") is read
     again in that zone; its window then carries ``w.zone`` and is converted to ``tz`` by _to_expression."""
-    zone = zone_of(tz)
+    zone = zone_info(tz)
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
     language = check_lang(lang, text)
