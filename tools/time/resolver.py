@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from core.dates import zone_info
 from core.errors import InputError
+from core.jsonl import json_lines
 from tools.time import en as time_en
 from tools.time import ko as time_ko
 from tools.time.core import (
@@ -376,13 +377,8 @@ def when_batch(lines: Iterable[str]) -> Iterator[str]:
     Blank lines are skipped. A line that is not a JSON object with "text", "now" and "timezone" raises
     InputError naming its line number.
     """
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"Line {number}: not JSON ({e.msg})", hint='Each line: {"text": ..., "now": ..., "timezone": ...}') from e
+    not_json = lambda n, msg: InputError(f"Line {n}: not JSON ({msg})", hint='Each line: {"text": ..., "now": ..., "timezone": ...}')
+    for number, item in json_lines(lines, not_json):
         if not isinstance(item, dict) or not all(k in item for k in ("text", "now", "timezone")):
             raise InputError(f"Line {number}: needs \"text\", \"now\" and \"timezone\"",
                              hint='Each line: {"text": ..., "now": ..., "timezone": ..., "lang": "ko"|"en"|null}')
