@@ -1,19 +1,27 @@
-"""Shared fixtures. Slow real-model tests run only with MINUTES_FULL_TESTS=1 (``make test-full``)."""
+"""Shared fixtures and markers.
+
+Tests live in two folders: ``tests/unit/`` (in this process, on fakes; ``tests/unit/conftest.py`` makes the
+real components refuse to start there) and ``tests/real/`` (a real model, server, store, browser or
+subprocess). Every test under tests/real/ is marked ``real`` here, by where it lives, so ``-m "not real"``
+runs exactly the unit folder. Slow real-model tests run only with MINUTES_FULL_TESTS=1 (``make test-full``).
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+import socket
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
+REAL_TESTS = Path(__file__).resolve().parent / "real"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if REAL_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.real)
     if os.environ.get("MINUTES_FULL_TESTS") == "1":
         return
     skip = pytest.mark.skip(reason="slow real-model test: run with MINUTES_FULL_TESTS=1 (make test-full)")
@@ -40,6 +48,20 @@ def settings(tmp_path, models_dir):
 
 
 @pytest.fixture
-def seoul_now():
-    """A fixed clock: Thursday 2026-11-26 10:00 in Seoul."""
-    return datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+def offline(monkeypatch):
+    """Refuse every socket connection that is not to this machine."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    real_connect = socket.socket.connect
+    attempts: list[object] = []
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
+            return real_connect(self, address)
+        attempts.append(address)
+        raise OSError(f"test is offline: refused connection to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield attempts
+    assert not attempts, f"tried to reach the network: {attempts}"

@@ -201,6 +201,26 @@ def rule_adder(rules: list[Rule], flags: int = 0) -> Callable[[str], Callable[[H
     return rule
 
 
+def run_rules(rules: list[Rule], text: str, ctx: Context) -> list[Piece]:
+    """Every piece the ``rules`` find in ``text``, rule by rule in their order."""
+    out: list[Piece] = []
+    for pattern, handler in rules:
+        for m in pattern.finditer(text):
+            out.extend(handler(m, ctx))
+    return out
+
+
+WeekdayReading = tuple[int | None, str]  # a weekday modifier's (week shift, DateRef.weekday_mode)
+
+
+def weekday_ref(weekday: int, reading: WeekdayReading | None) -> DateRef:
+    """``weekday`` as its modifier reads it ("next Friday": (1, "week")); None, the next occurrence."""
+    if reading is None:
+        return DateRef(weekday=weekday)
+    shift, mode = reading
+    return DateRef(weekday=weekday, week_shift=shift, weekday_mode=mode)
+
+
 def day_ref(ctx: Context, offset: int) -> DateRef:
     """The whole day ``offset`` days from today."""
     d = ctx.today + timedelta(days=offset)

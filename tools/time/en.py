@@ -17,6 +17,7 @@ from tools.time.core import (
     Rule,
     Shift,
     Span,
+    WeekdayReading,
     Window,
     add_months,
     century_pieces,
@@ -29,10 +30,12 @@ from tools.time.core import (
     nth_week,
     resolve_date_ref,
     rule_adder,
+    run_rules,
     shift_date,
     valid_date,
     week_span,
     week_start,
+    weekday_ref,
     year_span,
 )
 from tools.time.holiday import holiday_break, holiday_country, holiday_span
@@ -169,6 +172,13 @@ def _tonight(m, ctx):
     return [Piece("date", m.start(), m.end(), _day(ctx, 0)), Piece("pod", m.end(), m.end(), "night")]
 
 
+_WEEKDAY_READINGS: dict[str, WeekdayReading] = {
+    "this": (0, "week"), "next": (1, "week"), "the following": (1, "week"), "following": (1, "week"),
+    "last": (-1, "week"), "previous": (-1, "week"), "past": (None, "last"), "this past": (None, "last"),
+    "coming": (None, "strict-next"), "upcoming": (None, "strict-next"), "the coming": (None, "strict-next"),
+}
+
+
 @rule(rf"\b(?:(this past|past|this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})"
       rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!h\d|h\b|\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
 def _weekday(m, ctx):
@@ -177,19 +187,7 @@ def _weekday(m, ctx):
     day = _daynum(m, 3, 4) if (m.group(3) or m.group(4)) else None
     if day is not None and 1 <= day <= 31:
         return _dp(m, DateRef(weekday=wd, day=day))
-    if mod == "this":
-        ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
-    elif mod in ("next", "the following", "following"):
-        ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
-    elif mod in ("last", "previous"):
-        ref = DateRef(weekday=wd, week_shift=-1, weekday_mode="week")
-    elif mod in ("past", "this past"):
-        ref = DateRef(weekday=wd, weekday_mode="last")
-    elif mod in ("coming", "upcoming", "the coming"):
-        ref = DateRef(weekday=wd, weekday_mode="strict-next")
-    else:
-        ref = DateRef(weekday=wd)
-    return _dp(m, ref)
+    return _dp(m, weekday_ref(wd, _WEEKDAY_READINGS.get(mod)))
 
 
 
@@ -820,11 +818,7 @@ GLUE = re.compile(r"(?:[\s,@()]|\b(?:on|at|in|of|the|for|around|about|this)\b)*"
 
 
 def lex(text: str, ctx: Context) -> list[Piece]:
-    out: list[Piece] = []
-    for pattern, handler in RULES:
-        for m in pattern.finditer(text):
-            out.extend(handler(m, ctx))
-    return out
+    return run_rules(RULES, text, ctx)
 
 
 # ------------------------------------------------------------------------------------- holidays

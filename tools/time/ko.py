@@ -17,6 +17,7 @@ from tools.time.core import (
     Rule,
     Shift,
     Span,
+    WeekdayReading,
     century_pieces,
     date_pieces,
     day_ref,
@@ -27,9 +28,11 @@ from tools.time.core import (
     nth_week,
     resolve_date_ref,
     rule_adder,
+    run_rules,
     valid_date,
     week_span,
     week_start,
+    weekday_ref,
     year_span,
 )
 from tools.time.holiday import holiday_break, holiday_span, substitute_holiday
@@ -164,27 +167,19 @@ def _next_day(m, ctx):
     return _dp(m, _day(ctx, 1))
 
 
+_WEEKDAY_READINGS: dict[str, WeekdayReading] = {
+    "이번주": (0, "week"), "금주": (0, "week"), "이번": (0, "week"), "다음주": (1, "week"), "차주": (1, "week"),
+    "다음": (1, "week"), "다다음주": (2, "week"), "지난주": (-1, "week"), "저번주": (-1, "week"), "지지난주": (-2, "week"),
+    "지난": (None, "last"), "저번": (None, "last"),
+    "다가오는": (None, "strict-next"), "오는": (None, "strict-next"), "돌아오는": (None, "strict-next"),
+}
+
+
 @rule(r"(?:(이번\s*주|금주|다음\s*주|차주|다다음\s*주|지난\s*주|저번\s*주|지지난\s*주|이번|다음|지난|저번|다가오는|오는|돌아오는)\s*)?([월화수목금토일])요일")
 def _weekday(m, ctx):
     mod = (m.group(1) or "").replace(" ", "")
     wd = WEEKDAYS[m.group(2)]
-    if mod in ("이번주", "금주", "이번"):
-        ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
-    elif mod in ("다음주", "차주", "다음"):
-        ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
-    elif mod == "다다음주":
-        ref = DateRef(weekday=wd, week_shift=2, weekday_mode="week")
-    elif mod in ("지난주", "저번주"):
-        ref = DateRef(weekday=wd, week_shift=-1, weekday_mode="week")
-    elif mod == "지지난주":
-        ref = DateRef(weekday=wd, week_shift=-2, weekday_mode="week")
-    elif mod in ("지난", "저번"):
-        ref = DateRef(weekday=wd, weekday_mode="last")
-    elif mod in ("다가오는", "오는", "돌아오는"):
-        ref = DateRef(weekday=wd, weekday_mode="strict-next")
-    else:
-        ref = DateRef(weekday=wd)
-    return _dp(m, ref)
+    return _dp(m, weekday_ref(wd, _WEEKDAY_READINGS.get(mod)))
 
 
 @rule(_WORD_START + r"(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일(?!정)|간|\s*동안)")
@@ -504,11 +499,7 @@ GLUE = re.compile(rf"[\s,]*(?:에는|에|의|인|중|쯤|경|무렵|께)?[\s,]*(
 
 
 def lex(text: str, ctx: Context) -> list[Piece]:
-    out: list[Piece] = []
-    for pattern, handler in RULES:
-        for m in pattern.finditer(text):
-            out.extend(handler(m, ctx))
-    return out
+    return run_rules(RULES, text, ctx)
 
 
 # ------------------------------------------------------------------------------------- holidays
