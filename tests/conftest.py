@@ -39,6 +39,15 @@ def models_dir() -> Path:
     return Path(os.environ.get("MINUTES_MODELS_DIR") or default_models_dir()).resolve()
 
 
+@pytest.fixture(scope="session")
+def sample_audio():
+    """The English sample recording, decoded to 16 kHz mono float32 (once per run)."""
+    from tests.fixtures import SAMPLE_EN_AUDIO
+    from tools.audio import load_audio
+
+    return load_audio(SAMPLE_EN_AUDIO)
+
+
 @pytest.fixture
 def settings(tmp_path, models_dir):
     """Settings with a fresh data directory per test and the shared models directory."""
@@ -65,3 +74,28 @@ def offline(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
     yield attempts
     assert not attempts, f"tried to reach the network: {attempts}"
+
+
+@pytest.fixture
+def fake_model_env(tmp_path, monkeypatch):
+    """Settings whose local model is made of fake part packages in tmp_path (on sys.path), and
+    ``install(prefix, chunks, sha=None)`` that makes those packages and points the model table at them."""
+    import importlib
+
+    from core import llama_server
+    from core.settings import LocalServerSettings, Settings
+    from tests.fixtures import fake_local_model, fake_part_packages
+
+    pkgs = tmp_path / "site"
+    monkeypatch.syspath_prepend(str(pkgs))
+    settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models",
+                        local_server=LocalServerSettings(model="qwen2.5-coder-0.5b"))
+
+    def install(prefix: str, chunks: list[bytes], sha: str | None = None):
+        fake_part_packages(pkgs, prefix, chunks)
+        importlib.invalidate_caches()
+        model = fake_local_model(prefix, chunks, sha)
+        monkeypatch.setitem(llama_server.LOCAL_MODELS, "qwen2.5-coder-0.5b", model)
+        return model
+
+    return settings, install

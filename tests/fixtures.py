@@ -6,22 +6,32 @@ holds that line)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import wave
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel
 
+from core.assets import AssembledFile, ModelAsset
 from core.errors import InputError
+from core.llama_server.models import LocalModel, file_parts
 from core.llm import ModelHub
 from core.meeting import no_follow_up
+from core.settings import LocalServerSettings, Settings
+from graph.builder import build_scheduler
 from graph.context import Context
 from graph.nodes.ingest import prepare_input
 from tests.fakes import KO_MINUTES, KO_REQUEST, KO_ROUTES, constant, fake_model, labeller
@@ -33,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SEOUL = ZoneInfo("Asia/Seoul")
 MEETING = "2026-11-26T10:00:00+09:00"  # a Thursday
+SAMPLE_EN_AUDIO = SAMPLES / "meeting_en.ogg"  # the English sample recording (2 min, three speakers)
+SR = 16_000  # the sample rate every recording is decoded to
 
 # ---------------------------------------------------------------------------------------------- people
 KO_PEOPLE = [{"name": "김민지", "email": "minji@example.com"}, {"name": "이준호", "email": "junho@example.com"},
@@ -270,3 +282,117 @@ def check_replace_forget_actions(s: MeetingStore, reopen) -> None:
     assert all(h.meeting_id == EN_ID for mode in ("vector", "keyword", "hybrid") for h in s2.search("예산", k=10, mode=mode))
     assert s2.count() == total - 1 - 7
     return s2
+
+
+# ---------------------------------------------------------------------------------------------- structured output
+# The small minutes schema, a good answer and a prompt the ModelHub tests (unit and real) ask for.
+class HubAction(BaseModel):
+    owner: str | None
+    task: str
+    due_phrase: str | None = None
+
+
+class HubMinutes(BaseModel):
+    title: str
+    action_items: list[HubAction]
+
+
+HUB_GOOD_EN = {"title": "Weekly sync", "action_items": [{"owner": "Mina", "task": "Send the report", "due_phrase": "Friday"}]}
+HUB_MESSAGES = [SystemMessage("You write meeting minutes as JSON."), HumanMessage("Mina: I'll send the report by Friday.")]
+
+
+def hub_settings(tmp_path: Path, **kw) -> Settings:
+    """Settings in ``tmp_path`` with the local server on a free port (so no running server is reused)."""
+    kw.setdefault("local_server", LocalServerSettings(port=free_port()))
+    return Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", **kw)
+
+
+# ---------------------------------------------------------------------------------------------- audio
+def write_wav(path: Path, audio: np.ndarray, sr: int = SR, channels: int = 1) -> Path:
+    """``audio`` (float samples in [-1, 1]) as a 16-bit PCM wav file at ``path``."""
+    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- scheduling
+SCHEDULER_TOOLS = {"resolve_time", "get_free_busy", "find_slots", "list_events", "propose_slot", "no_booking"}
+
+
+ISSUE_MEETING = [  # issue 12: other time words earlier, the request at the end, then its confirmation
+    ("김민지", "오늘은 출시 준비 상황부터 볼게요.", "scheduling"),
+    ("이준호", "어제 말씀드린 로그인 버그는 오늘 오후까지 고칠게요.", "action"),
+    ("박서연", "보도자료 초안은 금요일까지 공유하겠습니다.", "action"),
+    ("김민지", "다음 주 수요일 오전 10시에 30분 정도 다시 모여서 진행 상황 점검하죠.", "scheduling"),
+    ("이준호", "네, 다음 주 수요일 10시 좋습니다.", "scheduling"),
+]
+
+
+def busy_vevent(uid: str, start: str, end: str) -> str:
+    """A busy VEVENT from ``start`` to ``end`` (``YYYYMMDDTHHMMSS``, Seoul time), for a calendar's .ics."""
+    return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T000000Z\nDTSTART;TZID=Asia/Seoul:{start}\n"
+            f"DTEND;TZID=Asia/Seoul:{end}\nSUMMARY:busy\nEND:VEVENT\n")
+
+
+def segments_of(*lines: tuple[str, str, str | None]) -> list[dict]:
+    """Segments from (speaker, text, router label) triples."""
+    return [{"id": f"s{i:04d}", "start": i * 5.0, "end": i * 5.0 + 4, "speaker": who, "text": text, "label": label}
+            for i, (who, text, label) in enumerate(lines, 1)]
+
+
+def run_schedule_subgraph(settings, segments, *, people=KO_PEOPLE, lang="ko", book="auto", model=None, calendar=None,
+                          checkpointer=None, config=None, meeting_id="m-req"):
+    """The scheduling subgraph on ``segments`` with a real local calendar (everyone's imported unless given)."""
+    cal = calendar if calendar is not None else local_calendar(settings, people=people)
+    hub = ModelHub(settings, overrides={"scheduler": model or fake_model(constant({"title": "후속 회의" if lang == "ko" else "Follow-up"}))},
+                   use_cache=False)
+    ctx = Context(settings=settings, models=hub, clock=fixed_clock, calendar_factory=lambda: cal)
+    graph = build_scheduler(checkpointer) if checkpointer is not None else build_scheduler()
+    inp = {"meeting_id": meeting_id, "meeting_date": MEETING, "timezone": "Asia/Seoul", "language": lang, "segments": segments,
+           "participants": people, "book": book}
+    return graph.invoke(inp, config, context=ctx), cal
+
+
+def policy_step(messages: list[dict], phrase: str | None, title: str, minutes: int = 60) -> dict:
+    """What a good scheduling agent does next, from the conversation so far (OpenAI-style message dicts):
+    {"tool": name, "args": {...}} or {"content": text}."""
+    results = [json.loads(m["content"]) for m in messages if m["role"] == "tool"]
+    if phrase is None:
+        return {"tool": "no_booking", "args": {"reason": "no follow-up meeting was asked for", "nothing_requested": True}} \
+            if not results else {"content": "Nothing to book."}
+    if not results:
+        return {"tool": "resolve_time", "args": {"phrase": phrase}}
+    last = results[-1]
+    if len(results) == 1:
+        if "error" in last:
+            return {"tool": "no_booking", "args": {"reason": last["error"]}}
+        return {"tool": "find_slots", "args": {"attendees": [], "duration_minutes": minutes, "start": last["start"], "end": last["end"]}}
+    if len(results) == 2:
+        if not last.get("slots"):
+            return {"tool": "no_booking", "args": {"reason": f"nobody is free for '{phrase}'"}}
+        return {"tool": "propose_slot", "args": {"title": title, "start": last["slots"][0][0], "duration_minutes": minutes,
+                                                 "attendees": [], "time_phrase": phrase}}
+    return {"content": "Proposed the follow-up."}
+
+
+# ---------------------------------------------------------------------------------------------- the embedded model
+def fake_part_packages(root: Path, prefix: str, chunks: list[bytes]) -> None:
+    """Make importable packages ``{prefix}1..N`` under ``root``, each holding ``data/partNN.bin``."""
+    for i, data in enumerate(chunks, 1):
+        pkg = root / f"{prefix}{i}"
+        (pkg / "data").mkdir(parents=True)
+        (pkg / "__init__.py").write_text("")
+        (pkg / "data" / f"part{i:02d}.bin").write_bytes(data)
+
+
+def fake_local_model(prefix: str, chunks: list[bytes], sha: str | None = None) -> LocalModel:
+    """A tiny "GGUF" joined from the ``chunks`` of :func:`fake_part_packages` (checksum ``sha`` if given)."""
+    joined = b"".join(chunks)
+    gguf = AssembledFile(name="tiny.gguf", parts=file_parts(prefix, len(chunks), "data/part{i:02d}.bin"), size=len(joined),
+                         sha256=sha or hashlib.sha256(joined).hexdigest())
+    return LocalModel(key="qwen2.5-coder-0.5b", alias="tiny-test-model",
+                      asset=ModelAsset(name="tiny-test-model", assembled=(gguf,)))

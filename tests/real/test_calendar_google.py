@@ -1,4 +1,5 @@
-"""The Google backend through the real google-api-python-client against a fake Calendar v3 server."""
+"""The Google backend through the real google-api-python-client against a fake Calendar v3 server on
+127.0.0.1, and a token write killed mid-way in a subprocess."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The chat assistant: grounded answers with citations, 'not found' when memory has nothing, tool routing."""
+"""The chat assistant over real memory (Chroma on disk, USE embeddings): grounded answers with citations,
+'not found' when memory has nothing, tool routing; one answer from the real local model."""
 
 from __future__ import annotations
 

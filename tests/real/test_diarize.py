@@ -1,4 +1,5 @@
-"""Speaker diarization: Resemblyzer's encoder in numpy (no torch), on clips cut from the sample meeting."""
+"""Speaker diarization with Resemblyzer's real encoder weights in numpy (no torch), on clips cut from the
+sample meeting."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The eval harness: metric helpers on hand-made examples, the scheduling judge, floors, and one real
-``run_evals(stage="all", quick=True)`` (the "eval --quick is part of make test" requirement)."""
+"""The eval harness for real: ``run_evals(stage="all", quick=True)`` (the "eval --quick is part of make
+test" requirement) and the ``minutes eval`` command in a subprocess."""
 
 from __future__ import annotations
 

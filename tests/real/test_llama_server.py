@@ -1,10 +1,8 @@
-"""The embedded local LLM: model assembly from wheel parts, the llama-server build guard, and the real
-server producing validated structured minutes in English (default suite) and Korean (slow)."""
+"""The embedded local LLM for real: two processes sharing one join and one build, and the real server
+producing validated structured minutes in English (default suite) and Korean (slow)."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import os
 import subprocess
 import sys
@@ -16,68 +14,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 import core.llama_server as ls
-import core.llama_server.models as ls_models
-from core.assets import AssembledFile, ModelAsset
-from core.llama_server import QWEN_15B, LlamaServer, LocalModel, binary_path, binary_state
+from core.llama_server import QWEN_15B, LlamaServer, binary_path, binary_state
 from core.llm import ModelHub, language_matches
 from core.metrics import Metrics
 from core.settings import LocalServerSettings, Settings
 from tests.fixtures import ROOT, free_port
-
-
-@pytest.fixture(scope="module")
-def models_dir() -> Path:
-    """The shared models dir: MINUTES_MODELS_DIR, else the per-user cache (same as conftest's)."""
-    from core.settings import default_models_dir
-
-    return Path(os.environ.get("MINUTES_MODELS_DIR") or default_models_dir())
-
-
-def _fake_parts(root: Path, prefix: str, chunks: list[bytes]) -> None:
-    """Make importable packages ``{prefix}1..N`` each holding ``data/partNN.bin``."""
-    for i, data in enumerate(chunks, 1):
-        pkg = root / f"{prefix}{i}"
-        (pkg / "data").mkdir(parents=True)
-        (pkg / "__init__.py").write_text("")
-        (pkg / "data" / f"part{i:02d}.bin").write_bytes(data)
-
-
-def _fake_model(prefix: str, chunks: list[bytes], sha: str | None = None) -> LocalModel:
-    joined = b"".join(chunks)
-    return LocalModel(
-        key="qwen2.5-coder-0.5b",
-        alias="tiny-test-model",
-        asset=ModelAsset(
-            name="tiny-test-model",
-            assembled=(
-                AssembledFile(
-                    name="tiny.gguf",
-                    parts=ls_models.file_parts(prefix, len(chunks), "data/part{i:02d}.bin"),
-                    size=len(joined),
-                    sha256=sha or hashlib.sha256(joined).hexdigest(),
-                ),
-            ),
-        ),
-    )
-
-
-@pytest.fixture
-def fake_model_env(tmp_path, monkeypatch):
-    """Settings whose local model is made of fake part packages in tmp_path (on sys.path)."""
-    pkgs = tmp_path / "site"
-    monkeypatch.syspath_prepend(str(pkgs))
-    settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models",
-                        local_server=LocalServerSettings(model="qwen2.5-coder-0.5b"))  # fmt: skip
-
-    def install(prefix: str, chunks: list[bytes], sha: str | None = None) -> LocalModel:
-        _fake_parts(pkgs, prefix, chunks)
-        importlib.invalidate_caches()
-        m = _fake_model(prefix, chunks, sha)
-        monkeypatch.setitem(ls.LOCAL_MODELS, "qwen2.5-coder-0.5b", m)
-        return m
-
-    return settings, install
-
 
 _RACER = """
 import os, sys, time

@@ -1,4 +1,5 @@
-"""ModelHub with fake models (fast) and against a real OpenAI-protocol HTTP server on 127.0.0.1."""
+"""ModelHub against a real OpenAI-protocol HTTP server on 127.0.0.1 (a fake one, and llama-server's
+tokenizer and reuse)."""
 
 from __future__ import annotations
 
@@ -6,39 +7,17 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel
+from langchain_core.messages import HumanMessage
 
 from core.errors import ModelError
 from core.llama_server import LlamaServer
 from core.llm import ModelHub, partial_json
 from core.metrics import Metrics
-from core.settings import LLMStage, LocalServerSettings, Settings
-from tests.fixtures import free_port
-
-
-class Action(BaseModel):
-    owner: str | None
-    task: str
-    due_phrase: str | None = None
-
-
-class Minutes(BaseModel):
-    title: str
-    action_items: list[Action]
-
-
-GOOD_EN = {"title": "Weekly sync", "action_items": [{"owner": "Mina", "task": "Send the report", "due_phrase": "Friday"}]}
-MESSAGES = [SystemMessage("You write meeting minutes as JSON."), HumanMessage("Mina: I'll send the report by Friday.")]
-
-
-def _settings(tmp_path: Path, **kw) -> Settings:
-    kw.setdefault("local_server", LocalServerSettings(port=free_port()))
-    return Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", **kw)
+from core.settings import LLMStage, LocalServerSettings
+from tests.fixtures import HUB_GOOD_EN, HUB_MESSAGES, HubMinutes, hub_settings
 
 
 class FakeOpenAIServer:
@@ -47,7 +26,7 @@ class FakeOpenAIServer:
 
     def __init__(self, model_id: str = "fake-model", reply_json: dict | None = None):
         self.model_id = model_id
-        self.reply_json = reply_json or GOOD_EN
+        self.reply_json = reply_json or HUB_GOOD_EN
         self.requests: list[dict] = []
         self.structured_replies: list[tuple[str, str]] = []  # (content, finish_reason) served before reply_json
         self.gets: list[str] = []
@@ -130,14 +109,14 @@ def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with FakeOpenAIServer() as srv:
         cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
-        s = _settings(tmp_path, summarizer=cfg, chat=cfg)
+        s = hub_settings(tmp_path, summarizer=cfg, chat=cfg)
         hub = ModelHub(s, metrics=Metrics())
 
         assert hub.complete("chat", [HumanMessage("hello")]) == "echo: hello"
-        out = hub.structured("summarizer", Minutes, MESSAGES, language="en")
-        assert out == Minutes.model_validate(GOOD_EN)
+        out = hub.structured("summarizer", HubMinutes, HUB_MESSAGES, language="en")
+        assert out == HubMinutes.model_validate(HUB_GOOD_EN)
         rf = srv.requests[-1]["response_format"]
-        assert rf["type"] == "json_schema" and rf["json_schema"]["schema"] == Minutes.model_json_schema()
+        assert rf["type"] == "json_schema" and rf["json_schema"]["schema"] == HubMinutes.model_json_schema()
         assert srv.requests[-1]["max_completion_tokens"] == 64 and srv.requests[-1]["model"] == "fake-model"
         assert "JSON Schema" not in json.dumps(srv.requests[-1]["messages"])  # native: no schema in the prompt
         st = hub.stats()["summarizer"]
@@ -148,26 +127,26 @@ def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
         assert srv.requests[-1]["stream"] is True
 
         n = len(srv.requests)
-        assert hub.structured("summarizer", Minutes, MESSAGES, language="en") == out  # cached
+        assert hub.structured("summarizer", HubMinutes, HUB_MESSAGES, language="en") == out  # cached
         assert len(srv.requests) == n
 
         seen: list[str] = []  # streamed structured output: the text so far after each chunk
-        streamed = hub.structured("chat", Minutes, MESSAGES, language="en", on_text=seen.append)
+        streamed = hub.structured("chat", HubMinutes, HUB_MESSAGES, language="en", on_text=seen.append)
         assert streamed == out and srv.requests[-1]["stream"] is True
         assert srv.requests[-1]["response_format"]["type"] == "json_schema"
-        assert seen[0] == "" and len(seen) >= 3 and seen[-1] == json.dumps(GOOD_EN, ensure_ascii=False)
+        assert seen[0] == "" and len(seen) >= 3 and seen[-1] == json.dumps(HUB_GOOD_EN, ensure_ascii=False)
         assert all(b.startswith(a) for a, b in zip(seen, seen[1:]))
-        assert partial_json(seen[1]) == {} and partial_json(seen[-1]) == GOOD_EN
+        assert partial_json(seen[1]) == {} and partial_json(seen[-1]) == HUB_GOOD_EN
 
 
 def test_malformed_reply_from_a_real_server_is_repaired_without_a_second_request(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with FakeOpenAIServer() as srv:
         cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
-        hub = ModelHub(_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
-        broken = json.dumps(GOOD_EN)[:-2] + ",]"  # a trailing comma and the last brace missing
+        hub = ModelHub(hub_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+        broken = json.dumps(HUB_GOOD_EN)[:-2] + ",]"  # a trailing comma and the last brace missing
         srv.structured_replies.append((broken, "stop"))
-        assert hub.structured("summarizer", Minutes, MESSAGES) == Minutes.model_validate(GOOD_EN)
+        assert hub.structured("summarizer", HubMinutes, HUB_MESSAGES) == HubMinutes.model_validate(HUB_GOOD_EN)
         assert len(srv.requests) == 1
 
 
@@ -175,22 +154,22 @@ def test_reply_cut_off_at_max_tokens_goes_back_to_the_model(tmp_path, monkeypatc
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with FakeOpenAIServer() as srv:
         cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
-        hub = ModelHub(_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+        hub = ModelHub(hub_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
         # json_repair would close this into a valid object with no action items: silently losing them
         srv.structured_replies.append(('{"title": "Weekly sync", "action_items": [', "length"))
-        assert hub.structured("summarizer", Minutes, MESSAGES) == Minutes.model_validate(GOOD_EN)
+        assert hub.structured("summarizer", HubMinutes, HUB_MESSAGES) == HubMinutes.model_validate(HUB_GOOD_EN)
         assert len(srv.requests) == 2
         retry = srv.requests[1]["messages"]
         assert retry[-2]["role"] == "assistant" and "cut off" in retry[-1]["content"]
 
         srv.structured_replies += [('{"title": "Weekly', "length"), ('{"title": "Weekly sync", "act', "length")]
         with pytest.raises(ModelError, match="cut off at max_tokens"):
-            hub.structured("summarizer", Minutes, [*MESSAGES, HumanMessage("again")])
+            hub.structured("summarizer", HubMinutes, [*HUB_MESSAGES, HumanMessage("again")])
 
 
 def test_token_counts_for_a_transcript_take_one_tokenize_call(tmp_path):
     with FakeOpenAIServer(model_id="qwen2.5-coder-1.5b-instruct") as srv:
-        hub = ModelHub(_settings(tmp_path, local_server=LocalServerSettings(port=srv.port)), metrics=Metrics())
+        hub = ModelHub(hub_settings(tmp_path, local_server=LocalServerSettings(port=srv.port)), metrics=Metrics())
         lines = [f"[s{i:04d}] Speaker {i % 3}: line number {i} of the meeting" for i in range(200)]
         counts = hub.count_tokens_each("summarizer", lines)
         assert len(srv.tokenize_requests) == 1 and srv.tokenize_requests[0]["with_pieces"] is True
@@ -203,13 +182,13 @@ def test_token_counts_for_a_transcript_take_one_tokenize_call(tmp_path):
 
 def test_local_server_reuses_a_healthy_server_with_our_model(tmp_path):
     with FakeOpenAIServer(model_id="qwen2.5-coder-1.5b-instruct") as srv:
-        s = _settings(tmp_path, local_server=LocalServerSettings(port=srv.port))
+        s = hub_settings(tmp_path, local_server=LocalServerSettings(port=srv.port))
         server = LlamaServer(s)
         assert server.ensure_running() == srv.base_url  # no binary, no model needed: reused
         assert server.pid is None
         server.stop()  # not ours: left alone
         assert server.healthy()
     with FakeOpenAIServer(model_id="someone-elses-model") as srv:
-        s = _settings(tmp_path, local_server=LocalServerSettings(port=srv.port))
+        s = hub_settings(tmp_path, local_server=LocalServerSettings(port=srv.port))
         with pytest.raises(ModelError, match="used by another server"):
             LlamaServer(s).ensure_running()

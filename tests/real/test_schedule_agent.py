@@ -1,10 +1,6 @@
-"""The scheduler's tools and its tool-calling variant, and one suite run through both planners.
-
-The agent's model is played by a small deterministic policy (resolve the quoted time → find slots → propose
-the first) that reads the real tools' answers; once in-process (a LangChain fake model) and once through a
-real OpenAI-protocol HTTP server on 127.0.0.1 (tool calls over the wire), plus, in the slow set, the real
-local model through llama-server's tool-calling endpoint.
-"""
+"""The tool-calling scheduler through a real OpenAI-protocol HTTP server on 127.0.0.1 (tool calls over the
+wire, the same deterministic policy as the unit tests) and, in the slow set, the real local model through
+llama-server's tool-calling endpoint."""
 
 from __future__ import annotations
 
@@ -12,7 +8,6 @@ import json
 import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,38 +15,7 @@ from core.llm import ModelHub
 from core.settings import LLMStage
 from graph.builder import build_scheduler
 from graph.context import Context
-from tests.fixtures import EN_PEOPLE, local_calendar
-
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = datetime(2026, 11, 26, 11, tzinfo=SEOUL)
-TOOLS = {"resolve_time", "get_free_busy", "find_slots", "list_events", "propose_slot", "no_booking"}
-
-
-def vevent(uid: str, start: str, end: str) -> str:
-    return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T000000Z\nDTSTART;TZID=Asia/Seoul:{start}\n"
-            f"DTEND;TZID=Asia/Seoul:{end}\nSUMMARY:busy\nEND:VEVENT\n")
-
-
-def policy_step(messages: list[dict], phrase: str | None, title: str, minutes: int = 60) -> dict:
-    """What a good scheduling agent does next, from the conversation so far (OpenAI-style message dicts):
-    {"tool": name, "args": {...}} or {"content": text}."""
-    results = [json.loads(m["content"]) for m in messages if m["role"] == "tool"]
-    if phrase is None:
-        return {"tool": "no_booking", "args": {"reason": "no follow-up meeting was asked for", "nothing_requested": True}} \
-            if not results else {"content": "Nothing to book."}
-    if not results:
-        return {"tool": "resolve_time", "args": {"phrase": phrase}}
-    last = results[-1]
-    if len(results) == 1:
-        if "error" in last:
-            return {"tool": "no_booking", "args": {"reason": last["error"]}}
-        return {"tool": "find_slots", "args": {"attendees": [], "duration_minutes": minutes, "start": last["start"], "end": last["end"]}}
-    if len(results) == 2:
-        if not last.get("slots"):
-            return {"tool": "no_booking", "args": {"reason": f"nobody is free for '{phrase}'"}}
-        return {"tool": "propose_slot", "args": {"title": title, "start": last["slots"][0][0], "duration_minutes": minutes,
-                                                 "attendees": [], "time_phrase": phrase}}
-    return {"content": "Proposed the follow-up."}
+from tests.fixtures import EN_PEOPLE, SCHEDULER_TOOLS, SEOUL, busy_vevent, fixed_clock, local_calendar, policy_step
 
 
 class ToolCallingServer:
@@ -102,8 +66,8 @@ def test_agent_through_an_openai_compatible_server_with_tool_calls(settings, mon
     server = ToolCallingServer("next Tuesday afternoon", "Launch review")
     try:
         settings.scheduler = LLMStage(provider="openai-compatible", model="served-model", base_url=server.base_url)
-        cal = local_calendar(settings, {"alice@example.com": vevent("a1@t", "20261201T120000", "20261201T153000")})
-        ctx = Context(settings=settings, models=ModelHub(settings), clock=lambda: NOW, calendar_factory=lambda: cal)
+        cal = local_calendar(settings, {"alice@example.com": busy_vevent("a1@t", "20261201T120000", "20261201T153000")})
+        ctx = Context(settings=settings, models=ModelHub(settings), clock=fixed_clock, calendar_factory=lambda: cal)
         seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Bob", "text": "Let's meet next Tuesday afternoon.",
                "label": "scheduling"}
         out = build_scheduler().invoke({"meeting_id": "m-http", "meeting_date": "2026-11-26T10:00:00+09:00",
@@ -114,7 +78,7 @@ def test_agent_through_an_openai_compatible_server_with_tool_calls(settings, mon
     f = out["follow_up"]
     assert f["status"] == "booked" and f["start"] == "2026-12-01T15:30:00+09:00" and f["title"] == "Launch review"
     assert len(server.requests) == 3  # resolve_time, find_slots, propose_slot; no model call after the proposal
-    assert {t["function"]["name"] for t in server.requests[0]["tools"]} == TOOLS
+    assert {t["function"]["name"] for t in server.requests[0]["tools"]} == SCHEDULER_TOOLS
     assert all(r["tool_choice"] == "required" for r in server.requests)  # undecided: every turn calls a tool
     tool_replies = [m for m in server.requests[-1]["messages"] if m["role"] == "tool"]
     assert json.loads(tool_replies[0]["content"])["start"] == "2026-12-01T12:00:00+09:00"
@@ -132,9 +96,9 @@ def test_real_local_model_as_a_tool_calling_agent(settings):
     base_url = shared_server(settings).ensure_running()
     settings.scheduler = LLMStage(provider="openai-compatible", model="qwen2.5-coder-1.5b-instruct", base_url=base_url,
                                   max_tokens=256, tool_calling=True)
-    busy = {"bob@example.com": vevent("b1@t", "20261201T120000", "20261201T140000")}
+    busy = {"bob@example.com": busy_vevent("b1@t", "20261201T120000", "20261201T140000")}
     cal = local_calendar(settings, busy)
-    ctx = Context(settings=settings, models=ModelHub(settings), clock=lambda: NOW, calendar_factory=lambda: cal)
+    ctx = Context(settings=settings, models=ModelHub(settings), clock=fixed_clock, calendar_factory=lambda: cal)
     seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Alice", "text": "Let's meet again next Tuesday afternoon for an hour.",
            "label": "scheduling"}
     out = build_scheduler().invoke({"meeting_id": "m-real", "meeting_date": "2026-11-26T10:00:00+09:00", "timezone": "Asia/Seoul",

@@ -1,5 +1,5 @@
-"""Real-speech eval: the scorers and normalisation on tiny fixtures, the language vote, and the data layout.
-None of this needs the real-speech data (``asr.speech_data`` is unset in CI)."""
+"""Real-speech eval with real parts: preparing clips out of a git clone (subprocess), and a mixed
+Korean-English recording through the real Whisper model (slow, needs ``asr.speech_data``)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
-"""Transcription: input checks, decoding, model assembly, the real Whisper model on the sample meeting,
-the transcript cache, and the OpenAI-compatible provider against a real local HTTP server."""
+"""Transcription for real: the Whisper model on the sample meeting, other models and settings (slow), a
+local CTranslate2 folder, and the OpenAI-compatible provider against a local HTTP server."""
 
 from __future__ import annotations
 
 import json
 import re
 import threading
-import wave
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,31 +15,13 @@ import numpy as np
 import pytest
 
 from core.errors import ModelError
-from tests.fixtures import ROOT
+from tests.fixtures import ROOT, SAMPLE_EN_AUDIO, SR, write_wav
 from tools import asr_models
 from tools import transcribe as transcribe_mod
-from tools.audio import load_audio
 from tools.transcribe import Transcript, transcribe
 
-SAMPLE = ROOT / "samples" / "meeting_en.ogg"
 TURNS = json.loads((ROOT / "samples" / "meeting_en.turns.json").read_text())["turns"]
 REFERENCE = (ROOT / "samples" / "meeting_en.reference.txt").read_text()
-SR = 16_000
-
-
-def write_wav(path: Path, audio: np.ndarray, sr: int = SR, channels: int = 1) -> Path:
-    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(sr)
-        w.writeframes(pcm.tobytes())
-    return path
-
-
-@pytest.fixture(scope="module")
-def sample_audio() -> np.ndarray:
-    return load_audio(SAMPLE)
 
 
 def clip_turns(sample_audio: np.ndarray, tmp: Path, first: int, last: int) -> tuple[Path, list[dict]]:
@@ -128,7 +109,7 @@ def test_uncertain_language_falls_back_with_warning(tmp_path, settings, sample_a
 def test_full_sample_accuracy_and_speakers(settings):
     import jiwer
 
-    result = transcribe(SAMPLE, settings)
+    result = transcribe(SAMPLE_EN_AUDIO, settings)
     ref_text = " ".join(line.split(":", 1)[1] for line in REFERENCE.splitlines())
     hyp_text = " ".join(s["text"] for s in result.segments)
     norm = lambda s: plain(s.replace("10th", "tenth").replace("3rd", "third")  # noqa: E731

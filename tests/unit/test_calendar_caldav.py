@@ -1,4 +1,4 @@
-"""The CalDAV backend against a real Radicale server started on 127.0.0.1 (htpasswd, plain passwords)."""
+"""The CalDAV backend without a server: an unreachable one is a calendar error, retried with backoff."""
 
 from __future__ import annotations
 

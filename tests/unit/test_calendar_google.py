@@ -1,4 +1,4 @@
-"""The Google backend through the real google-api-python-client against a fake Calendar v3 server."""
+"""The Google backend without a server: the OAuth token is stored private and read back."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The chat assistant: grounded answers with citations, 'not found' when memory has nothing, tool routing."""
+"""The chat assistant without memory: the reply language, and the terminal REPL's streamed printing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Speaker diarization: Resemblyzer's encoder in numpy (no torch), on clips cut from the sample meeting."""
+"""Speaker diarization's parts on hand-made input: the restricted unpickler, the mel front end, the speaker
+error rate, bad input, and clustering (tests/real/test_diarize.py runs the real encoder on the sample)."""
 
 from __future__ import annotations
 

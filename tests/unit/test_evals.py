@@ -1,5 +1,5 @@
-"""The eval harness: metric helpers on hand-made examples, the scheduling judge, floors, and one real
-``run_evals(stage="all", quick=True)`` (the "eval --quick is part of make test" requirement)."""
+"""The eval harness: metric helpers on hand-made examples, the scheduling judge, floors, and the time
+stage's reports (tests/real/test_evals.py runs ``eval --quick`` and the CLI)."""
 
 from __future__ import annotations
 

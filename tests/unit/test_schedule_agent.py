@@ -1,16 +1,14 @@
 """The scheduler's tools and its tool-calling variant, and one suite run through both planners.
 
 The agent's model is played by a small deterministic policy (resolve the quoted time → find slots → propose
-the first) that reads the real tools' answers; once in-process (a LangChain fake model) and once through a
-real OpenAI-protocol HTTP server on 127.0.0.1 (tool calls over the wire), plus, in the slow set, the real
-local model through llama-server's tool-calling endpoint.
+the first) that reads the real tools' answers, in-process (a LangChain fake model); tests/real/
+runs it over HTTP and with the real local model.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -20,23 +18,14 @@ from core.llm import ModelHub
 from graph.builder import build_scheduler
 from graph.context import Context
 from tests.fakes import constant, fake_model
-from tests.fixtures import EN_PEOPLE, local_calendar
-
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = datetime(2026, 11, 26, 11, tzinfo=SEOUL)
-TOOLS = {"resolve_time", "get_free_busy", "find_slots", "list_events", "propose_slot", "no_booking"}
-
-
-def vevent(uid: str, start: str, end: str) -> str:
-    return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T000000Z\nDTSTART;TZID=Asia/Seoul:{start}\n"
-            f"DTEND;TZID=Asia/Seoul:{end}\nSUMMARY:busy\nEND:VEVENT\n")
+from tests.fixtures import EN_PEOPLE, SCHEDULER_TOOLS, SEOUL, busy_vevent, fixed_clock, local_calendar, policy_step
 
 
 def test_plain_calendar_tools(settings):
     from tools.calendar import Event, UnknownCalendarsError
     from tools.scheduling_tools import cancel_event, create_event, find_free_slots, get_free_busy, list_events
 
-    cal = local_calendar(settings, {"bob@example.com": vevent("b1@t", "20261201T130000", "20261201T150000")})
+    cal = local_calendar(settings, {"bob@example.com": busy_vevent("b1@t", "20261201T130000", "20261201T150000")})
     emails = [p["email"] for p in EN_PEOPLE]
     day = datetime(2026, 12, 1, tzinfo=SEOUL), datetime(2026, 12, 2, tzinfo=SEOUL)
     busy = get_free_busy(cal, emails, *day)
@@ -63,13 +52,13 @@ def toolbox(settings, busy=None):
     from tools.time import resolve
 
     meeting = datetime(2026, 11, 26, 10, tzinfo=SEOUL)
-    return AgentToolbox(calendar=local_calendar(settings, busy), timezone="Asia/Seoul", now=NOW,
+    return AgentToolbox(calendar=local_calendar(settings, busy), timezone="Asia/Seoul", now=fixed_clock(),
                         resolve=lambda phrase: resolve(phrase, meeting, "Asia/Seoul", "en"),
                         invite=lambda names: invitees(names, EN_PEOPLE, {}, strict=True))
 
 
 def test_propose_slot_checks_what_the_model_proposes(settings):
-    box = toolbox(settings, {"bob@example.com": vevent("b1@t", "20261201T130000", "20261201T150000")})
+    box = toolbox(settings, {"bob@example.com": busy_vevent("b1@t", "20261201T130000", "20261201T150000")})
     window = box.resolve_time("next Tuesday afternoon")
     assert window["start"] == "2026-12-01T12:00:00+09:00" and window["end"] == "2026-12-01T18:00:00+09:00"
     assert "error" in box.resolve_time("as soon as possible-ish")
@@ -87,29 +76,7 @@ def test_propose_slot_checks_what_the_model_proposes(settings):
     assert ok["proposed"]["start"] == "2026-12-01T15:00:00+09:00" and ok["proposed"]["end"] == "2026-12-01T16:00:00+09:00"
     assert box.proposal["attendees"] == ["alice@example.com", "bob@example.com"]
     assert "already proposed" in box.propose_slot("Again", "2026-12-01T16:00:00", 60, [], "x")["error"]
-    assert {t.name for t in box.tools()} == TOOLS
-
-
-def policy_step(messages: list[dict], phrase: str | None, title: str, minutes: int = 60) -> dict:
-    """What a good scheduling agent does next, from the conversation so far (OpenAI-style message dicts):
-    {"tool": name, "args": {...}} or {"content": text}."""
-    results = [json.loads(m["content"]) for m in messages if m["role"] == "tool"]
-    if phrase is None:
-        return {"tool": "no_booking", "args": {"reason": "no follow-up meeting was asked for", "nothing_requested": True}} \
-            if not results else {"content": "Nothing to book."}
-    if not results:
-        return {"tool": "resolve_time", "args": {"phrase": phrase}}
-    last = results[-1]
-    if len(results) == 1:
-        if "error" in last:
-            return {"tool": "no_booking", "args": {"reason": last["error"]}}
-        return {"tool": "find_slots", "args": {"attendees": [], "duration_minutes": minutes, "start": last["start"], "end": last["end"]}}
-    if len(results) == 2:
-        if not last.get("slots"):
-            return {"tool": "no_booking", "args": {"reason": f"nobody is free for '{phrase}'"}}
-        return {"tool": "propose_slot", "args": {"title": title, "start": last["slots"][0][0], "duration_minutes": minutes,
-                                                 "attendees": [], "time_phrase": phrase}}
-    return {"content": "Proposed the follow-up."}
+    assert {t.name for t in box.tools()} == SCHEDULER_TOOLS
 
 
 def as_dicts(messages) -> list[dict]:
@@ -147,7 +114,7 @@ def run_scheduler(settings, planner: str, text: str, phrase: str | None, request
         model = PolicyChatModel(messages=iter(()), phrase=phrase, title=request.get("title") or "Follow-up", seen_tools=[])
     else:
         model = fake_model(constant(request))
-    ctx = Context(settings=settings, models=ModelHub(settings, overrides={"scheduler": model}), clock=lambda: NOW,
+    ctx = Context(settings=settings, models=ModelHub(settings, overrides={"scheduler": model}), clock=fixed_clock,
                   calendar_factory=lambda: cal)
     seg = {"id": "s0001", "start": 0.0, "end": 3.0, "speaker": "Alice", "text": text, "label": "scheduling"}
     out = build_scheduler().invoke({"meeting_id": "m-agent", "meeting_date": "2026-11-26T10:00:00+09:00",
@@ -161,7 +128,7 @@ BOTH = pytest.mark.parametrize("planner", ["plan", "agent"])
 
 @BOTH
 def test_books_the_first_free_time_in_the_requested_window(settings, planner):
-    busy = {"bob@example.com": vevent("b1@t", "20261201T120000", "20261201T140000")}
+    busy = {"bob@example.com": busy_vevent("b1@t", "20261201T120000", "20261201T140000")}
     f, cal, model = run_scheduler(settings, planner, "Let's meet again next Tuesday afternoon.", "next Tuesday afternoon",
                                   {"found": True, "title": "Launch review", "time_phrase": "next Tuesday afternoon"}, busy)
     assert f["status"] == "booked" and (f["start"], f["end"]) == ("2026-12-01T14:00:00+09:00", "2026-12-01T15:00:00+09:00")
@@ -169,7 +136,7 @@ def test_books_the_first_free_time_in_the_requested_window(settings, planner):
     events = cal.list_events(datetime(2026, 12, 1, tzinfo=SEOUL), datetime(2026, 12, 2, tzinfo=SEOUL), "alice@example.com")
     assert [e.id for e in events] == [f["event_id"]]
     if planner == "agent":
-        assert set(model.seen_tools) == TOOLS
+        assert set(model.seen_tools) == SCHEDULER_TOOLS
 
 
 @BOTH
@@ -181,7 +148,7 @@ def test_korean_request_is_booked_the_same_way(settings, planner):
 
 @BOTH
 def test_no_free_time_in_the_window_books_nothing_and_says_why(settings, planner):
-    busy = {"alice@example.com": vevent("a1@t", "20261201T000000", "20261202T000000")}
+    busy = {"alice@example.com": busy_vevent("a1@t", "20261201T000000", "20261202T000000")}
     f, cal, _ = run_scheduler(settings, planner, "Let's meet next Tuesday afternoon.", "next Tuesday afternoon",
                               {"found": True, "title": "Review", "time_phrase": "next Tuesday afternoon"}, busy)
     assert f["status"] == "failed" and ("free" in f["reason"] or "nobody" in f["reason"])

@@ -1,8 +1,4 @@
-"""The segment router: its bundled bilingual dataset and the real classifier over real USE embeddings.
-
-Accuracy floors sit a little below what was measured on the held-out split (measured: overall 0.921,
-en 0.947, ko 0.895 with use-multilingual-v3); floors only go up.
-"""
+"""The segment router's bundled bilingual dataset and its lexical cues (no model)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""Transcription: input checks, decoding, model assembly, the real Whisper model on the sample meeting,
-the transcript cache, and the OpenAI-compatible provider against a real local HTTP server."""
+"""Transcription without a model: input checks, decoding, model assembly, the cache, block cuts, and what
+reaches Whisper (a spy model)."""
 
 from __future__ import annotations
 
-import wave
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,24 +12,11 @@ import pytest
 from core.assets import AssembledFile, FilePart, ModelAsset, ensure_asset, sha256_of
 from core.cache import Cache
 from core.errors import AssetError, InputError
-from tests.fixtures import ROOT
+from tests.fixtures import SAMPLE_EN_AUDIO, SR, write_wav
 from tools import asr_models
 from tools import transcribe as transcribe_mod
 from tools.audio import audio_sha256, iter_audio, load_audio, probe
 from tools.transcribe import transcribe
-
-SAMPLE = ROOT / "samples" / "meeting_en.ogg"
-SR = 16_000
-
-
-def write_wav(path: Path, audio: np.ndarray, sr: int = SR, channels: int = 1) -> Path:
-    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(sr)
-        w.writeframes(pcm.tobytes())
-    return path
 
 
 def encode(path: Path, audio: np.ndarray, fmt: str, codec: str, rate: int, channels: int = 1,
@@ -66,11 +52,6 @@ def encode(path: Path, audio: np.ndarray, fmt: str, codec: str, rate: int, chann
         for p in st.encode(None):
             out.mux(p)
     return path
-
-
-@pytest.fixture(scope="module")
-def sample_audio() -> np.ndarray:
-    return load_audio(SAMPLE)
 
 
 def test_bad_inputs_raise_input_error(tmp_path, settings):
@@ -137,7 +118,7 @@ def test_decodes_common_formats_to_16k_mono(tmp_path, sample_audio):
         env = lambda x, n=n: np.abs(x[:n]).reshape(-1, 800).mean(axis=1)  # noqa: E731
         corr = np.corrcoef(env(audio), env(clip))[0, 1]
         assert corr > 0.9, (name, corr)
-    assert len(audio_sha256(SAMPLE)) == 64
+    assert len(audio_sha256(SAMPLE_EN_AUDIO)) == 64
 
 
 def test_model_assembly_checks_parts_and_checksum(tmp_path, monkeypatch):
@@ -229,8 +210,8 @@ def test_streamed_blocks_make_the_same_cuts_as_the_whole_recording():
 
     from tools.audio import block_bounds, iter_blocks
 
-    whole = load_audio(SAMPLE)
-    streamed = list(iter_blocks(SAMPLE, block_s=20.0))
+    whole = load_audio(SAMPLE_EN_AUDIO)
+    streamed = list(iter_blocks(SAMPLE_EN_AUDIO, block_s=20.0))
     assert [(first, first + len(b)) for first, b in streamed] == block_bounds(whole, block_s=20.0)
     assert len(streamed) >= 5 and max(len(b) for _, b in streamed) <= 25 * 16000
     assert np.array_equal(np.concatenate([b for _, b in streamed]), whole)

@@ -1,8 +1,5 @@
-"""Meeting memory against a real ChromaDB on disk (tmp_path), the real USE embedder and real BM25.
-
-Runs offline: HF_HUB_OFFLINE=1 and every non-local socket connection refused, so nothing (Chroma's
-default ONNX model, telemetry) can be downloaded or sent.
-"""
+"""Memory's keyword side without Chroma: the tokenizer, reciprocal rank fusion and BM25 scores kept equal
+to a fresh index (tests/real/test_vectorstore.py runs the store)."""
 
 from __future__ import annotations
 
