@@ -18,6 +18,7 @@ import pytest
 
 from core.errors import CalendarError
 from core.settings import CalendarSettings, Settings
+from tests.fakes import LocalHTTPServer
 from tests.fixtures import free_port
 from tools.calendar import Busy, Calendar, Event, UnknownCalendarsError, event_id_for, open_calendar
 from tools.calendar.caldav_backend import CalDAVCalendar
@@ -223,13 +224,13 @@ def test_wrong_password_is_a_calendar_error(account: Account, monkeypatch: pytes
     assert "wrong" not in str(caught.value) and "\n" not in str(caught.value)
 
 
-class FlakyProxy:
+class FlakyProxy(LocalHTTPServer):
     """An HTTP proxy on 127.0.0.1 in front of Radicale that answers the first ``failures`` requests with
     ``status`` (and ``headers``) before forwarding everything, so retries go through the real client."""
 
     def __init__(self, upstream: str, failures: int, status: int = 503, headers: dict[str, str] | None = None):
         import http.client
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
         from urllib.parse import urlsplit
 
         self.failures, self.requests, self.answered = failures, 0, []
@@ -269,17 +270,8 @@ class FlakyProxy:
 
             do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = do_POST = do_MKCALENDAR = _any
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FlakyProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.url = self.root
 
 
 def _through(account: Account, proxy_url: str, radicale: str, **retry) -> Settings:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -17,10 +16,11 @@ from core.llama_server import LlamaServer
 from core.llm import ModelHub, partial_json
 from core.metrics import Metrics
 from core.settings import LLMStage, LocalServerSettings
+from tests.fakes import LocalHTTPServer
 from tests.fixtures import HUB_GOOD_EN, HUB_MESSAGES, HubMinutes, hub_settings
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LocalHTTPServer):
     """A small OpenAI-protocol server on 127.0.0.1: /health, /v1/models, /v1/chat/completions
     (plain, streamed as SSE, and structured with response_format). Records the request bodies."""
 
@@ -91,18 +91,8 @@ class FakeOpenAIServer:
                     "usage": usage,
                 })  # fmt: skip
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeOpenAIServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.base_url = f"{self.root}/v1"
 
 
 def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
@@ -139,11 +129,16 @@ def test_openai_compatible_against_a_real_http_server(tmp_path, monkeypatch):
         assert partial_json(seen[1]) == {} and partial_json(seen[-1]) == HUB_GOOD_EN
 
 
+def summarizer_hub(srv: FakeOpenAIServer, tmp_path) -> ModelHub:
+    """A hub whose summarizer is ``srv`` (64 tokens at most), without the cache."""
+    cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
+    return ModelHub(hub_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+
+
 def test_malformed_reply_from_a_real_server_is_repaired_without_a_second_request(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with FakeOpenAIServer() as srv:
-        cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
-        hub = ModelHub(hub_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+        hub = summarizer_hub(srv, tmp_path)
         broken = json.dumps(HUB_GOOD_EN)[:-2] + ",]"  # a trailing comma and the last brace missing
         srv.structured_replies.append((broken, "stop"))
         assert hub.structured("summarizer", HubMinutes, HUB_MESSAGES) == HubMinutes.model_validate(HUB_GOOD_EN)
@@ -153,8 +148,7 @@ def test_malformed_reply_from_a_real_server_is_repaired_without_a_second_request
 def test_reply_cut_off_at_max_tokens_goes_back_to_the_model(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with FakeOpenAIServer() as srv:
-        cfg = LLMStage(provider="openai-compatible", model="fake-model", base_url=srv.base_url, max_tokens=64)
-        hub = ModelHub(hub_settings(tmp_path, summarizer=cfg), metrics=Metrics(), use_cache=False)
+        hub = summarizer_hub(srv, tmp_path)
         # json_repair would close this into a valid object with no action items: silently losing them
         srv.structured_replies.append(('{"title": "Weekly sync", "action_items": [', "length"))
         assert hub.structured("summarizer", HubMinutes, HUB_MESSAGES) == HubMinutes.model_validate(HUB_GOOD_EN)

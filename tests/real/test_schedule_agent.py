@@ -5,9 +5,8 @@ llama-server's tool-calling endpoint."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,10 +14,11 @@ from core.llm import ModelHub
 from core.settings import LLMStage
 from graph.builder import build_scheduler
 from graph.context import Context
+from tests.fakes import LocalHTTPServer
 from tests.fixtures import EN_PEOPLE, SCHEDULER_TOOLS, SEOUL, busy_vevent, fixed_clock, local_calendar, policy_step
 
 
-class ToolCallingServer:
+class ToolCallingServer(LocalHTTPServer):
     """An OpenAI-protocol /v1/chat/completions on 127.0.0.1 whose replies are ``policy_step`` over the
     request's messages, sent as real ``tool_calls``. Records the requests."""
 
@@ -52,13 +52,9 @@ class ToolCallingServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.base_url = f"{self.root}/v1"
+        self.start()
 
 
 def test_agent_through_an_openai_compatible_server_with_tool_calls(settings, monkeypatch):

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.errors import ModelError
+from tests.fakes import LocalHTTPServer
 from tests.fixtures import ROOT, SAMPLE_EN_AUDIO, SR, write_wav
 from tools import asr_models
 from tools import transcribe as transcribe_mod
@@ -188,15 +188,11 @@ class _FakeTranscriptionServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def transcription_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeTranscriptionServer)
     _FakeTranscriptionServer.requests = []
     _FakeTranscriptionServer.status = 200
     _FakeTranscriptionServer.failures = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with LocalHTTPServer(_FakeTranscriptionServer) as server:
+        yield f"{server.root}/v1"
 
 
 def test_openai_compatible_provider(tmp_path, settings, sample_audio, transcription_server, monkeypatch):

@@ -86,6 +86,13 @@ def test_working_day_helpers():
     assert holiday_date("추석", 2027) == date(2027, 9, 15)
 
 
+def requested_day(phrase: str, zone: str, now: str):
+    """``phrase`` resolved on the date ``now`` at 10:00 in ``zone``, and the midnight starting its first day."""
+    expr = resolve(phrase, datetime.fromisoformat(now + "T10:00"), zone)
+    assert expr is not None and expr.start is not None
+    return expr, datetime.combine(expr.start.date(), datetime.min.time(), ZoneInfo(zone))
+
+
 @pytest.mark.parametrize("phrase, zone, now, first_slot", [
     # 추석 2026: Thu 24 - Sat 26; the request moves to Monday 28
     ("9월 25일 오후 2시에 한 시간", "Asia/Seoul", "2026-09-10", datetime(2026, 9, 28, 9, tzinfo=SEOUL)),
@@ -96,11 +103,8 @@ def test_working_day_helpers():
     ("크리스마스 오전 10시", "America/New_York", "2026-12-01", datetime(2026, 12, 28, 9, tzinfo=NEW_YORK)),
 ])
 def test_a_request_on_a_public_holiday_moves_to_the_next_working_day(phrase, zone, now, first_slot):
-    expr = resolve(phrase, datetime.fromisoformat(now + "T10:00"), zone)
-    assert expr is not None and expr.start is not None
-    tz = ZoneInfo(zone)
+    expr, day = requested_day(phrase, zone, now)
     assert is_holiday(expr.start.date(), country_of_zone(zone))
-    day = datetime.combine(expr.start.date(), datetime.min.time(), tz)
     attendees = {"a@x.com": [], "b@x.com": []}
     slots = find_slots(attendees, HOUR, day, day + timedelta(days=7), preferred_start=expr.start,
                        attendee_zones={"a@x.com": zone, "b@x.com": zone}, limit=3)
@@ -137,10 +141,7 @@ def test_each_attendee_keeps_their_own_countrys_holidays():
 def test_a_requested_holiday_rolls_to_the_next_working_day_at_the_same_time(phrase, zone, now, preferred):
     from tools.slots import roll_to_working_day
 
-    expr = resolve(phrase, datetime.fromisoformat(now + "T10:00"), zone)
-    assert expr is not None and expr.start is not None
-    tz = ZoneInfo(zone)
-    day = datetime.combine(expr.start.date(), datetime.min.time(), tz)
+    expr, day = requested_day(phrase, zone, now)
     start, end, pref = roll_to_working_day(day, day + timedelta(days=1), expr.start)
     assert pref == preferred and start.date() == preferred.date() and end - start == timedelta(days=1)
     slots = find_slots({"a@x.com": []}, HOUR, start, end, preferred_start=pref, attendee_zones={"a@x.com": zone})
