@@ -1,7 +1,7 @@
 """The summarizer: per-candidate items checked by code, the summary's attribution, long meetings, due-today notes.
 
 Fake chat models stand in for the LLM (``minutes_model`` answers the summary prompt and the items prompt
-differently, like the real stage); one test runs the real local model (slow).
+differently, like the real stage); tests/real/test_summarize.py runs the real local model (slow).
 """
 
 from __future__ import annotations
@@ -290,23 +290,6 @@ def test_long_meeting_cost_grows_with_candidates_not_with_text(settings):
     assert item_calls_more_text == item_calls
     _, item_calls_more_items, _ = count_calls(settings, long_meeting(60, 5))
     assert item_calls_more_items == -(-60 // settings.summarizer.items_per_call())
-
-
-# ------------------------------------------------------------------------------------------ the real local model
-
-
-@pytest.mark.slow
-def test_english_sample_with_the_real_local_model(settings):
-    from evals.summarize import eval_context, sample_cases, score_case, summarize_case
-
-    case = next(c for c in sample_cases() if c.id == "meeting_en")
-    out = summarize_case(case, eval_context(settings))
-    mins = out["minutes"]
-    assert any("tenth" in d["text"].lower() or "10" in d["text"] for d in mins["decisions"]), mins["decisions"]
-    bob = [a for a in mins["action_items"] if a["owner"] == "Bob Lee"]
-    assert bob and bob[0]["due"] == "2026-11-27", mins["action_items"]
-    assert not any("everyone@" in json.dumps(x) for x in mins["action_items"])
-    assert score_case(case, mins)["copied_sentences"]["copied"] == 0
 
 
 def test_a_summary_whose_sentences_all_fail_falls_back_to_what_was_settled(settings):
