@@ -139,7 +139,7 @@ def test_the_checker_sees_an_upward_import_a_cycle_and_a_private_import(tmp_path
 
 
 # ------------------------------------------------------------------------------------------ the test tree
-TEST_SUPPORT = {"tests.fixtures", "tests.fakes", "tests.fake_google_calendar"}
+TEST_SUPPORT = {"tests.fixtures", "tests.fakes", "tests.fake_google_calendar", "tests.unit.conftest"}  # + the unit guard
 
 
 def imports_between_tests(root: Path) -> set[str]:
