@@ -72,7 +72,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
 # langgraph-cli's in-memory server (`langgraph dev`) pins packages that clash with the test extra, so it
-# lives in a venv of its own that also sees the project's packages; tests/test_langgraph_server.py uses it.
+# lives in a venv of its own that also sees the project's packages; tests/real/test_langgraph_server.py uses it.
 LG_VENV := .venv-langgraph
 LG_STAMP := $(LG_VENV)/.installed
 $(LG_STAMP): $(STAMP)

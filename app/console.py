@@ -5,13 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from core.dates import hms
+
 out = Console(soft_wrap=True)  # results (stdout)
 err = Console(stderr=True, soft_wrap=True)  # progress, notes, errors (stderr)
-
-
-def _fmt(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    return f"{m}:{s:02d}"
 
 
 def print_meeting(m: dict, *, from_cache: bool = False, outputs: dict | None = None) -> None:
@@ -24,9 +21,9 @@ def print_meeting(m: dict, *, from_cache: bool = False, outputs: dict | None = N
     prob = m.get("language_probability")
     out.rule(f"[bold]{mins.get('title') or 'Minutes'}")
     out.print(f"[bold]Meeting[/] {m.get('meeting_id')}  ·  {m.get('meeting_date')} ({m.get('timezone')})")
-    out.print(f"[bold]Language[/] {lang}" + (f" (p={prob:.2f})" if prob else "") + f"  ·  [bold]Length[/] {_fmt(m.get('duration_s', 0))}"
+    out.print(f"[bold]Language[/] {lang}" + (f" (p={prob:.2f})" if prob else "") + f"  ·  [bold]Length[/] {hms(m.get('duration_s', 0))}"
               f"  ·  {len(m.get('segments', []))} segments")
-    out.print("[bold]Speakers[/] " + ", ".join(f"{k} ({_fmt(v)})" for k, v in speakers.items()))
+    out.print("[bold]Speakers[/] " + ", ".join(f"{k} ({hms(v)})" for k, v in speakers.items()))
     out.print()
     out.print("[bold]Summary[/]")
     out.print(mins.get("summary") or "—")

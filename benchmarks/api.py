@@ -43,8 +43,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def fake_factory():
     """Fake chat models answering like the real stages (tests/fakes.py), memory off, a fixed clock."""
-    from tests.fakes import constant, labeller
-    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES, make_context
+    from tests.fakes import KO_MINUTES, KO_REQUEST, KO_ROUTES, constant, labeller
+    from tests.fixtures import make_context
 
     def factory(settings):
         return make_context(settings, router=labeller(KO_ROUTES), summarizer=constant(KO_MINUTES), scheduler=constant(KO_REQUEST))

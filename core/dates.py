@@ -17,9 +17,14 @@ def check_timezone(tz: str) -> str:
     """``tz`` if it is an IANA zone name this machine knows; InputError otherwise."""
     try:
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a folder such as "America"
         raise InputError(f"unknown time zone '{tz}'", hint="use an IANA name such as Asia/Seoul or Europe/London") from None
     return tz
+
+
+def zone_info(tz: str) -> ZoneInfo:
+    """The ZoneInfo of IANA zone ``tz``; InputError (as :func:`check_timezone`) when it is unknown."""
+    return ZoneInfo(check_timezone(tz))
 
 
 def parse_datetime(value: str | datetime, tz: str, what: str = "meeting date") -> datetime:
@@ -32,7 +37,7 @@ def parse_datetime(value: str | datetime, tz: str, what: str = "meeting date") -
             dt = datetime.fromisoformat(str(value).strip())
         except ValueError:
             raise InputError(f"{what} '{value}' is not ISO 8601", hint="e.g. 2026-11-26 or 2026-11-26T14:00+09:00") from None
-    zone = ZoneInfo(check_timezone(tz))
+    zone = zone_info(tz)
     return dt.replace(tzinfo=zone) if dt.tzinfo is None else dt.astimezone(zone)
 
 

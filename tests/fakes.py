@@ -1,5 +1,6 @@
-"""Fakes for tests without a real LLM: chat models that answer like the real stages would, and a small
-OpenAI-protocol server on 127.0.0.1 answering the same way (for subprocesses: the CLI, the LangGraph server)."""
+"""Fakes for tests without a real LLM: chat models that answer like the real stages would (the Korean sample
+meeting's answers below), a small OpenAI-protocol server on 127.0.0.1 answering the same way (for
+subprocesses: the CLI, the LangGraph server), and the threaded local HTTP server the fake servers run on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+# ---------------------------------------------------------------------------------------------- the Korean sample's answers
+# What the fake router, summarizer and scheduler answer on samples/meeting_ko.txt.
+KO_ROUTES = {"확정": "decision", "고쳐": "action", "공유하겠": "action", "다시 보죠": "scheduling", "주말": "small_talk",
+             "날씨": "small_talk", "점심": "small_talk", "들리세요": "small_talk"}
+# One payload for every summarizer call (``constant``): the summary call reads title/sentences/open_questions,
+# the items call reads ``items`` (one answer per numbered candidate: s0007, s0009+s0010, s0011 under KO_ROUTES).
+KO_MINUTES = {
+    "title": "모바일 앱 출시 회의",
+    "sentences": [{"text": "베타 출시 일정과 남은 작업을 논의했습니다.", "ids": ["s0004"]},
+                  {"text": "로그인 버그와 온보딩 디자인이 남아 있습니다.", "ids": ["s0005", "s0006"]}],
+    "open_questions": [{"text": "마케팅 예산", "ids": ["s0012"]}],
+    "items": [
+        {"n": 1, "keep": True, "text": "베타 출시일을 12월 10일로 확정"},
+        {"n": 2, "keep": True, "text": "로그인 버그 고치기", "owner": "Mallory", "due_phrase": "금요일까지"},  # owner unsupported
+        {"n": 3, "keep": True, "text": "새 온보딩 디자인 공유", "owner": "박서연", "due_phrase": "다음 주 수요일까지"},
+        {"n": 4, "keep": True, "text": "피자 주문하기"},  # no such candidate: ignored
+    ],
+}
+KO_REQUEST = {"found": True, "title": "출시 후속 회의", "time_phrase": "다음 주 화요일 오후", "duration_phrase": "한 시간",
+              "attendees": []}
 
+
+# ---------------------------------------------------------------------------------------------- fake chat models
 class ScriptedChatModel(GenericFakeChatModel):
     """Answers each call with ``respond(prompt_text)`` and records the prompts it saw."""
 
@@ -45,9 +68,7 @@ def fake_model(respond) -> ScriptedChatModel:
 
 def scripted_answer(request: dict) -> str:
     """What the fake model answers a structured request: labels, minutes or the follow-up request (the
-    Korean sample meeting's, as in test_graph_fake)."""
-    from tests.test_graph_fake import KO_MINUTES, KO_REQUEST, KO_ROUTES
-
+    Korean sample meeting's, above)."""
     schema = json.dumps((request.get("response_format") or {}).get("json_schema", {}))
     prompt = request["messages"][-1]["content"]
     if '"labels"' in schema:
@@ -59,7 +80,33 @@ def scripted_answer(request: dict) -> str:
     return json.dumps(KO_MINUTES, ensure_ascii=False)
 
 
-class FakeOpenAIModels:
+# ---------------------------------------------------------------------------------------------- fake servers
+class LocalHTTPServer:
+    """A ``ThreadingHTTPServer`` for ``handler`` on a free 127.0.0.1 port, serving in a daemon thread from
+    ``start()`` (or ``with``) until ``close()``. ``root`` is its ``http://127.0.0.1:PORT``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_address[1]
+        self.root = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class FakeOpenAIModels(LocalHTTPServer):
     """An OpenAI-protocol server on 127.0.0.1 (``/v1/models``, ``/v1/chat/completions``, not streamed)."""
 
     def __init__(self) -> None:
@@ -85,13 +132,9 @@ class FakeOpenAIModels:
                                          "message": {"role": "assistant", "content": scripted_answer(req)}}],
                             "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.root}/v1"
+        self.start()
 
 
 def openai_stage_env(url: str) -> dict[str, str]:

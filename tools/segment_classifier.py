@@ -26,6 +26,7 @@ import numpy as np
 
 from core.embeddings import Embedder, get_embedder
 from core.errors import InputError, ModelError
+from core.jsonl import json_lines
 from core.meeting import LABELS
 from core.settings import Settings
 
@@ -219,13 +220,8 @@ def load_dataset(path: str | Path = DATASET_PATH) -> list[dict]:
     if not path.is_file():
         raise InputError(f"router dataset not found: {path}", hint="it ships in tools/router_data/segments.jsonl")
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path.name} line {n} is not JSON: {e.msg}", hint="one JSON object per line") from e
+    not_json = lambda n, msg: InputError(f"{path.name} line {n} is not JSON: {msg}", hint="one JSON object per line")
+    for n, row in json_lines(path.read_text(encoding="utf-8").splitlines(), not_json):
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in LABELS \
                 or row.get("lang") not in ("ko", "en") or row.get("split") not in ("train", "test"):
             raise InputError(f"{path.name} line {n} needs text, label in LABELS, lang ko|en, split train|test",

@@ -17,8 +17,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from operator import attrgetter
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.dates import zone_info
 from core.errors import InputError
 from tools.calendar.base import Busy
 from tools.time.holiday import country_of_zone, is_holiday
@@ -27,13 +27,6 @@ Interval = tuple[float, float]  # [start, end) in UTC seconds
 _START = attrgetter("start")
 _START_END = attrgetter("start", "end")
 WorkingHours = tuple[time, time, str]  # (start, end, IANA zone); end <= start means it ends the next day
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise InputError(f"unknown time zone: {name!r}", hint="use an IANA name such as Europe/London") from exc
 
 
 def _aware(value: datetime, what: str) -> datetime:
@@ -204,10 +197,10 @@ def _free(busy, window_start, window_end, working_hours, attendee_zones, weekday
             entry = per_person[person]
             if len(entry) != 3:
                 raise InputError(f"bad working hours for {person}: {entry!r}", hint="use (start, end, zone)")
-            begin, finish, zone = _clock_time(entry[0], "start"), _clock_time(entry[1], "end"), _zone(entry[2])
+            begin, finish, zone = _clock_time(entry[0], "start"), _clock_time(entry[1], "end"), zone_info(entry[2])
         else:
             begin, finish = _clock_time(default_hours[0], "start"), _clock_time(default_hours[1], "end")
-            zone = _zone(zones[person]) if person is not None and person in zones else window_zone
+            zone = zone_info(zones[person]) if person is not None and person in zones else window_zone
         rules.add((zone, begin, finish, _country(person, zone, holiday_country, countries)))
 
     allowed: list[Interval] | None = None

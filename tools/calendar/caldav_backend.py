@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.dates import zone_info
 from core.errors import CalendarError, InputError
 from tools.calendar.base import (
     Busy,
@@ -114,10 +114,7 @@ class CalDAVCalendar:
         self.principal = principal
         self._explicit = {normalize_email(k): v for k, v in (attendee_calendars or {}).items()}
         self._discovered: dict[str, Any] | None = None
-        try:
-            self.zone = ZoneInfo(timezone_name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise InputError(f"unknown time zone: {timezone_name!r}") from exc
+        self.zone = zone_info(timezone_name)
         self.clock = clock
 
     @classmethod

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.dates import zone_info
 from core.errors import CalendarError, InputError
 from tools.calendar.base import (
     Busy,
@@ -189,10 +190,7 @@ class GoogleCalendar:
         self.calendar_id = calendar_id
         self.send_updates = send_updates
         self.meet_link = meet_link
-        try:
-            self.zone = ZoneInfo(timezone_name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise InputError(f"unknown time zone: {timezone_name!r}") from exc
+        self.zone = zone_info(timezone_name)
         self.retries = max(0, retries)
         self.backoff_s = backoff_s
         self.sleep = sleep

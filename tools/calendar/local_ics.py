@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 
+from core.dates import check_timezone, zone_info
 from core.errors import CalendarError, InputError
 from tools.calendar.base import (
     Busy,
@@ -54,13 +55,6 @@ _EXPAND_MARGIN = timedelta(days=1)
 def utc_now() -> datetime:
     """The real clock, used only for DTSTAMP (a record of when the entry was written)."""
     return datetime.now(UTC)
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone: {name!r}", hint="use an IANA name such as Asia/Seoul") from exc
 
 
 def _file_name(email: str) -> str:
@@ -184,7 +178,7 @@ class LocalICSCalendar:
     def __init__(self, directory: Path | str, timezone_name: str = "UTC",
                  clock: Callable[[], datetime] = utc_now):
         self.directory = Path(directory)
-        self.zone = _zone(timezone_name)
+        self.zone = zone_info(timezone_name)
         self.clock = clock
         self._cache: dict[Path, tuple[tuple[int, int, int], icalendar.Calendar, Any]] = {}
 
@@ -289,11 +283,11 @@ class LocalICSCalendar:
             tzids = {str(tz.get("TZID")) for tz in calendar.walk("VTIMEZONE")}
             zone_name = tzids.pop() if len(tzids) == 1 else self.zone.key
         try:
-            ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
+            check_timezone(zone_name)
+        except InputError:
             if timezone_name:
-                raise InputError(f"unknown time zone: {timezone_name!r}", hint="use an IANA name") from None
-            zone_name = self.zone.key
+                raise
+            zone_name = self.zone.key  # the file's own zone name is unknown here: the configured zone
         if "X-WR-TIMEZONE" in calendar:
             del calendar["X-WR-TIMEZONE"]
         calendar.add("X-WR-TIMEZONE", zone_name)

@@ -19,9 +19,8 @@ from tools.time.resolver import (
                                  resolve,
                                  when_batch,
                                  when_json,
-                                 zone_of,
 )
 
 __all__ = ["TimeExpression", "Recurrence", "resolve", "find_all", "due_date", "parse_duration", "find_durations",
-           "find_recurrences", "when_json", "when_batch", "zone_of", "detect_lang", "country_of_zone", "is_holiday",
+           "find_recurrences", "when_json", "when_batch", "detect_lang", "country_of_zone", "is_holiday",
            "is_working_day", "next_working_day", "public_holidays"]

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -180,6 +181,80 @@ class Context:
     @property
     def today(self) -> date:
         return self.now.date()
+
+
+# ------------------------------------------------------------------------------ shared by the lexers
+Handler = Callable[[re.Match[str], Context], list[Piece]]
+Rule = tuple[re.Pattern[str], Handler]
+
+
+def rule_adder(rules: list[Rule], flags: int = 0) -> Callable[[str], Callable[[Handler], Handler]]:
+    """A lexer's ``@rule(pattern)`` decorator: appends ``(re.compile(pattern, flags), handler)`` to ``rules``."""
+
+    def rule(pattern: str) -> Callable[[Handler], Handler]:
+        def deco(fn: Handler) -> Handler:
+            rules.append((re.compile(pattern, flags), fn))
+            return fn
+
+        return deco
+
+    return rule
+
+
+def run_rules(rules: list[Rule], text: str, ctx: Context) -> list[Piece]:
+    """Every piece the ``rules`` find in ``text``, rule by rule in their order."""
+    out: list[Piece] = []
+    for pattern, handler in rules:
+        for m in pattern.finditer(text):
+            out.extend(handler(m, ctx))
+    return out
+
+
+WeekdayReading = tuple[int | None, str]  # a weekday modifier's (week shift, DateRef.weekday_mode)
+
+
+def weekday_ref(weekday: int, reading: WeekdayReading | None) -> DateRef:
+    """``weekday`` as its modifier reads it ("next Friday": (1, "week")); None, the next occurrence."""
+    if reading is None:
+        return DateRef(weekday=weekday)
+    shift, mode = reading
+    return DateRef(weekday=weekday, week_shift=shift, weekday_mode=mode)
+
+
+def day_ref(ctx: Context, offset: int) -> DateRef:
+    """The whole day ``offset`` days from today."""
+    d = ctx.today + timedelta(days=offset)
+    return DateRef(span=Span(d, d + timedelta(days=1), "day"))
+
+
+def date_pieces(m: re.Match[str], ref: DateRef | None, group: int = 0) -> list[Piece]:
+    """One date piece over the match (or its ``group``), none when ``ref`` is None."""
+    return [Piece("date", m.start(group), m.end(group), ref)] if ref is not None else []
+
+
+def now_pieces(m: re.Match[str], ctx: Context) -> list[Piece]:
+    """"now": the current minute, an absolute moment."""
+    now = ctx.now.replace(microsecond=0)
+    w = Window("instant", now, now + timedelta(minutes=1), "minute", absolute=True)
+    return [Piece("moment", m.start(), m.end(), w)]
+
+
+def noon_pieces(m: re.Match[str], ctx: Context) -> list[Piece]:
+    """Noon: 12:00 pm."""
+    return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
+
+
+def midnight_pieces(m: re.Match[str], ctx: Context) -> list[Piece]:
+    """Midnight: 24:00, the start of the next day."""
+    return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
+
+
+def century_pieces(m: re.Match[str], ctx: Context) -> list[Piece]:
+    """The century numbered by group 1 (1 to 30): its hundred years, the first starting in year 1."""
+    n = int(m.group(1))
+    if not 1 <= n <= 30:
+        return []
+    return date_pieces(m, DateRef(span=Span(date((n - 1) * 100 or 1, 1, 1), date(n * 100, 1, 1), "year")))
 
 
 # ----------------------------------------------------------------------------------- resolving pieces

@@ -7,7 +7,6 @@ Numeric dates are read US style (month/day) unless the first number cannot be a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
 from tools.time.core import (
@@ -15,17 +14,28 @@ from tools.time.core import (
     Context,
     DateRef,
     Piece,
+    Rule,
     Shift,
     Span,
+    WeekdayReading,
     Window,
     add_months,
+    century_pieces,
+    date_pieces,
+    day_ref,
+    midnight_pieces,
     month_span,
+    noon_pieces,
+    now_pieces,
     nth_week,
     resolve_date_ref,
+    rule_adder,
+    run_rules,
     shift_date,
     valid_date,
     week_span,
     week_start,
+    weekday_ref,
     year_span,
 )
 from tools.time.holiday import holiday_break, holiday_country, holiday_span
@@ -127,25 +137,15 @@ def unit_name(s: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- rules
-Handler = Callable[[re.Match[str], Context], list[Piece]]
-RULES: list[tuple[re.Pattern[str], Handler]] = []
+RULES: list[Rule] = []
+rule = rule_adder(RULES, re.IGNORECASE)
+_day = day_ref
+_dp = date_pieces
 
 
-def rule(pattern: str) -> Callable[[Handler], Handler]:
-    def deco(fn: Handler) -> Handler:
-        RULES.append((re.compile(pattern, re.IGNORECASE), fn))
-        return fn
-
-    return deco
-
-
-def _day(ctx: Context, offset: int) -> DateRef:
-    d = ctx.today + timedelta(days=offset)
-    return DateRef(span=Span(d, d + timedelta(days=1), "day"))
-
-
-def _dp(m: re.Match[str], ref: DateRef | None) -> list[Piece]:
-    return [Piece("date", m.start(), m.end(), ref)] if ref is not None else []
+def _either(m: re.Match[str], first: tuple[int, ...], second: tuple[int, ...]) -> tuple[str, ...]:
+    """The groups of whichever alternative of a two-way pattern matched: ``first`` when its leading group did."""
+    return tuple(m.group(g) for g in (first if m.group(first[0]) else second))
 
 
 _MODIFIERS = load("en", "modifiers")
@@ -156,11 +156,7 @@ def _shift(word: str | None) -> int:
     return _MODIFIERS["shift"].get(w, 0)
 
 
-@rule(r"\b(?:right now|now|at the moment|currently)\b")
-def _now(m, ctx):
-    now = ctx.now.replace(microsecond=0)
-    w = Window("instant", now, now + timedelta(minutes=1), "minute", absolute=True)
-    return [Piece("moment", m.start(), m.end(), w)]
+rule(r"\b(?:right now|now|at the moment|currently)\b")(now_pieces)
 
 
 _REL: dict[str, int] = load("en", "relative_days")
@@ -176,6 +172,13 @@ def _tonight(m, ctx):
     return [Piece("date", m.start(), m.end(), _day(ctx, 0)), Piece("pod", m.end(), m.end(), "night")]
 
 
+_WEEKDAY_READINGS: dict[str, WeekdayReading] = {
+    "this": (0, "week"), "next": (1, "week"), "the following": (1, "week"), "following": (1, "week"),
+    "last": (-1, "week"), "previous": (-1, "week"), "past": (None, "last"), "this past": (None, "last"),
+    "coming": (None, "strict-next"), "upcoming": (None, "strict-next"), "the coming": (None, "strict-next"),
+}
+
+
 @rule(rf"\b(?:(this past|past|this|next|last|previous|coming|upcoming|the coming|the following|following)\s+)?({WEEKDAY_RE})"
       rf"(?:,?\s+(?:the\s+)?{DAYNUM_RE}(?!h\d|h\b|\s*(?::|am\b|pm\b|a\.m|p\.m|a\b|p\b|-|–|/|\.\d|to\b|o'?clock|of\b|{MONTH_RE})))?")
 def _weekday(m, ctx):
@@ -184,19 +187,7 @@ def _weekday(m, ctx):
     day = _daynum(m, 3, 4) if (m.group(3) or m.group(4)) else None
     if day is not None and 1 <= day <= 31:
         return _dp(m, DateRef(weekday=wd, day=day))
-    if mod == "this":
-        ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
-    elif mod in ("next", "the following", "following"):
-        ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
-    elif mod in ("last", "previous"):
-        ref = DateRef(weekday=wd, week_shift=-1, weekday_mode="week")
-    elif mod in ("past", "this past"):
-        ref = DateRef(weekday=wd, weekday_mode="last")
-    elif mod in ("coming", "upcoming", "the coming"):
-        ref = DateRef(weekday=wd, weekday_mode="strict-next")
-    else:
-        ref = DateRef(weekday=wd)
-    return _dp(m, ref)
+    return _dp(m, weekday_ref(wd, _WEEKDAY_READINGS.get(mod)))
 
 
 
@@ -336,7 +327,7 @@ def _slash_date(m, ctx):
 
 @rule(r"(?<![\d/-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])|(?<![\d/-])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d/])")
 def _iso(m, ctx):
-    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+    y, mo, d = _either(m, (1, 2, 3), (4, 5, 6))
     dd = valid_date(int(y), int(mo), int(d))
     return _dp(m, DateRef(span=Span(dd, dd + timedelta(days=1), "day"))) if dd else []
 
@@ -378,7 +369,7 @@ def _dom(m, ctx):
 @rule(rf"\b(?:in|within|after)\s+(?:(?:the\s+)?next\s+)?({NUM_RE})(?:\s+and\s+a\s+half)?(?:\s+|(?<=\d))({UNIT_RE})\b(?:\s+and\s+a\s+half)?(?:\s+(?:from\s+now|from\s+today|later|time))?"
       rf"|\b({NUM_RE})\s+({UNIT_RE})\s+(from\s+now|later|hence|from\s+today|after\s+today|ago|before\s+today|earlier)\b")
 def _offset(m, ctx):
-    num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    num, unit = _either(m, (1, 2), (3, 4))
     n = en_number(num)
     if n is None:
         return []
@@ -464,7 +455,7 @@ def _shift_rule(m, ctx):
 @rule(rf"\b(?:the\s+)?(next|past|last|previous|coming|upcoming)\s+({NUM_RE})\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
       rf"|\b(?:the\s+)?({NUM_RE})\s+(next|past|last|previous|coming|upcoming)\s+(minutes|mins|hours|hrs|days|weeks|months|years)\b")
 def _next_n(m, ctx):
-    direction, num, unit_s = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
+    direction, num, unit_s = _either(m, (1, 2, 3), (5, 4, 6))
     n = en_number(num)
     if n is None:
         return []
@@ -630,14 +621,8 @@ def _clock_past(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(hh or 12, mm, 0, _mer(m.group(5))))]
 
 
-@rule(r"\b(?:12\s+)?(noon|mid-?day)(?:ish)?\b")
-def _noon(m, ctx):
-    return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
-
-
-@rule(r"\b(?:12\s+)?mid\s?night\b")
-def _midnight(m, ctx):
-    return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
+rule(r"\b(?:12\s+)?(noon|mid-?day)(?:ish)?\b")(noon_pieces)
+rule(r"\b(?:12\s+)?mid\s?night\b")(midnight_pieces)
 
 
 # time ranges with bare numbers: "from 2 to 4pm", "between 1 and 3", "5-6 pm", "Monday 12-4"
@@ -718,18 +703,13 @@ def _year_range(m, ctx):
             Piece("date", m.start(3), m.end(3), DateRef(span=year_span(b)))]
 
 
-@rule(r"\b(\d{1,2})(?:st|nd|rd|th)\s+century\b")
-def _century(m, ctx):
-    n = int(m.group(1))
-    if not 1 <= n <= 30:
-        return []
-    return _dp(m, DateRef(span=Span(date((n - 1) * 100 or 1, 1, 1), date(n * 100, 1, 1), "year")))
+rule(r"\b(\d{1,2})(?:st|nd|rd|th)\s+century\b")(century_pieces)
 
 
 @rule(rf"\bfor\s+({NUM_RE})\s+(hours?|hrs?|minutes?|mins?|days?|weeks?|nights?)\b(?:\s+(?:and\s+)?(\d+)\s+(?:minutes?|mins?))?,?"
       rf"|\b({NUM_RE})\s+(days?|weeks?)\s+(?=starting|beginning)")
 def _for_duration(m, ctx):
-    num, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(5))
+    num, unit = _either(m, (1, 2), (4, 5))
     n = en_number(num)
     if n is None:
         return []
@@ -838,11 +818,7 @@ GLUE = re.compile(r"(?:[\s,@()]|\b(?:on|at|in|of|the|for|around|about|this)\b)*"
 
 
 def lex(text: str, ctx: Context) -> list[Piece]:
-    out: list[Piece] = []
-    for pattern, handler in RULES:
-        for m in pattern.finditer(text):
-            out.extend(handler(m, ctx))
-    return out
+    return run_rules(RULES, text, ctx)
 
 
 # ------------------------------------------------------------------------------------- holidays

@@ -6,7 +6,6 @@ Rules are our own regular expressions; the combination logic lives in ``tools.ti
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta, timezone
 
@@ -15,15 +14,25 @@ from tools.time.core import (
     Context,
     DateRef,
     Piece,
+    Rule,
     Shift,
     Span,
-    Window,
+    WeekdayReading,
+    century_pieces,
+    date_pieces,
+    day_ref,
+    midnight_pieces,
     month_span,
+    noon_pieces,
+    now_pieces,
     nth_week,
     resolve_date_ref,
+    rule_adder,
+    run_rules,
     valid_date,
     week_span,
     week_start,
+    weekday_ref,
     year_span,
 )
 from tools.time.holiday import holiday_break, holiday_span, substitute_holiday
@@ -105,19 +114,13 @@ def _num(s: str) -> int | None:
 
 # ------------------------------------------------------------------------------------------- helpers
 WEEKDAYS: dict[str, int] = load("ko", "weekdays")
-Handler = Callable[[re.Match[str], Context], list[Piece]]
 # Where a word may start: after a non-letter, or right after a particle or ending when the text has no
 # spaces ("파티는연말에", "우리는주초에", "이것은다음주").
 _WORD_START = r"(?:(?<![가-힣])|(?<=[은는이가을를에도의고서로와과들요죠게]))"
 
 
-def _day(ctx: Context, offset: int) -> DateRef:
-    d = ctx.today + timedelta(days=offset)
-    return DateRef(span=Span(d, d + timedelta(days=1), "day"))
-
-
-def _dp(m: re.Match[str], ref: DateRef | None, group: int = 0) -> list[Piece]:
-    return [Piece("date", m.start(group), m.end(group), ref)] if ref is not None else []
+_day = day_ref
+_dp = date_pieces
 
 
 def _year_word(word: str | None, ctx: Context) -> int | None:
@@ -140,22 +143,9 @@ SHIFT_WORDS: dict[str, int] = _MODIFIERS["shift"]
 
 
 # --------------------------------------------------------------------------------------------- rules
-RULES: list[tuple[re.Pattern[str], Handler]] = []
-
-
-def rule(pattern: str) -> Callable[[Handler], Handler]:
-    def deco(fn: Handler) -> Handler:
-        RULES.append((re.compile(pattern), fn))
-        return fn
-
-    return deco
-
-
-@rule(r"지금|현재 시각|방금|이제")
-def _now(m, ctx):
-    now = ctx.now.replace(microsecond=0)
-    w = Window("instant", now, now + timedelta(minutes=1), "minute", absolute=True)
-    return [Piece("moment", m.start(), m.end(), w)]
+RULES: list[Rule] = []
+rule = rule_adder(RULES)
+rule(r"지금|현재 시각|방금|이제")(now_pieces)
 
 
 _REL_DAYS: dict[str, int] = load("ko", "relative_days")
@@ -177,27 +167,19 @@ def _next_day(m, ctx):
     return _dp(m, _day(ctx, 1))
 
 
+_WEEKDAY_READINGS: dict[str, WeekdayReading] = {
+    "이번주": (0, "week"), "금주": (0, "week"), "이번": (0, "week"), "다음주": (1, "week"), "차주": (1, "week"),
+    "다음": (1, "week"), "다다음주": (2, "week"), "지난주": (-1, "week"), "저번주": (-1, "week"), "지지난주": (-2, "week"),
+    "지난": (None, "last"), "저번": (None, "last"),
+    "다가오는": (None, "strict-next"), "오는": (None, "strict-next"), "돌아오는": (None, "strict-next"),
+}
+
+
 @rule(r"(?:(이번\s*주|금주|다음\s*주|차주|다다음\s*주|지난\s*주|저번\s*주|지지난\s*주|이번|다음|지난|저번|다가오는|오는|돌아오는)\s*)?([월화수목금토일])요일")
 def _weekday(m, ctx):
     mod = (m.group(1) or "").replace(" ", "")
     wd = WEEKDAYS[m.group(2)]
-    if mod in ("이번주", "금주", "이번"):
-        ref = DateRef(weekday=wd, week_shift=0, weekday_mode="week")
-    elif mod in ("다음주", "차주", "다음"):
-        ref = DateRef(weekday=wd, week_shift=1, weekday_mode="week")
-    elif mod == "다다음주":
-        ref = DateRef(weekday=wd, week_shift=2, weekday_mode="week")
-    elif mod in ("지난주", "저번주"):
-        ref = DateRef(weekday=wd, week_shift=-1, weekday_mode="week")
-    elif mod == "지지난주":
-        ref = DateRef(weekday=wd, week_shift=-2, weekday_mode="week")
-    elif mod in ("지난", "저번"):
-        ref = DateRef(weekday=wd, weekday_mode="last")
-    elif mod in ("다가오는", "오는", "돌아오는"):
-        ref = DateRef(weekday=wd, weekday_mode="strict-next")
-    else:
-        ref = DateRef(weekday=wd)
-    return _dp(m, ref)
+    return _dp(m, weekday_ref(wd, _WEEKDAY_READINGS.get(mod)))
 
 
 @rule(_WORD_START + r"(이번|다음|다다음|지난|저번|지지난|금|차)\s*주(?!\s*[월화수목금토일]요일)(?:\s*(초반|초|중반|후반|말))?(?!년|일(?!정)|간|\s*동안)")
@@ -445,14 +427,8 @@ def _hhmm(m, ctx):
     return [Piece("clock", m.start(), m.end(), Clock(h, mi, int(m.group(3) or 0), explicit_24h=explicit))]
 
 
-@rule(r"정오|낮\s*12\s*시")
-def _noon(m, ctx):
-    return [Piece("clock", m.start(), m.end(), Clock(12, 0, meridiem="pm"))]
-
-
-@rule(r"자정|밤\s*12\s*시")
-def _midnight(m, ctx):
-    return [Piece("clock", m.start(), m.end(), Clock(0, 0, meridiem="am", day_offset=1))]
+rule(r"정오|낮\s*12\s*시")(noon_pieces)
+rule(r"자정|밤\s*12\s*시")(midnight_pieces)
 
 
 @rule(r"하루\s*일과를\s*마칠\s*무렵|하루가\s*끝날\s*때|오늘\s*중(?!간)|오늘\s*안에")
@@ -475,12 +451,7 @@ def _and_after(m, ctx):
     return [Piece("conn", m.start(), m.end(), "since")]
 
 
-@rule(r"(?<!\d)(\d{1,2})\s*세기")
-def _century(m, ctx):
-    n = int(m.group(1))
-    if not 1 <= n <= 30:
-        return []
-    return _dp(m, DateRef(span=Span(date((n - 1) * 100 or 1, 1, 1), date(n * 100, 1, 1), "year")))
+rule(r"(?<!\d)(\d{1,2})\s*세기")(century_pieces)
 
 
 @rule(rf"({KNUM_RE})\s*(시간|분)\s*(반)?\s*(?:동안|간)")
@@ -528,11 +499,7 @@ GLUE = re.compile(rf"[\s,]*(?:에는|에|의|인|중|쯤|경|무렵|께)?[\s,]*(
 
 
 def lex(text: str, ctx: Context) -> list[Piece]:
-    out: list[Piece] = []
-    for pattern, handler in RULES:
-        for m in pattern.finditer(text):
-            out.extend(handler(m, ctx))
-    return out
+    return run_rules(RULES, text, ctx)
 
 
 # ------------------------------------------------------------------------------------- holidays

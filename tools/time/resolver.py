@@ -17,9 +17,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from core.dates import zone_info
 from core.errors import InputError
+from core.jsonl import json_lines
 from tools.time import en as time_en
 from tools.time import ko as time_ko
 from tools.time.core import (
@@ -61,16 +63,6 @@ class TimeExpression:
 
 
 # ------------------------------------------------------------------------------------------- inputs
-def zone_of(tz: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name; InputError when unknown."""
-    try:
-        if not tz or not isinstance(tz, str):
-            raise ValueError
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise InputError(f"Unknown time zone: {tz!r}", hint="Use an IANA name such as Asia/Seoul or America/New_York.") from None
-
-
 def detect_lang(text: str) -> Lang:
     """Korean when the text contains Hangul, else English."""
     return "ko" if _HANGUL.search(text or "") else "en"
@@ -108,7 +100,7 @@ def _windows(text: str, now: datetime, tz: str, lang: str | None, convention: Co
         list[tuple[Window, list]], Context, ZoneInfo]:
     """Each phrase's window in local wall-clock time. A phrase naming its own zone ("8h00 PST") is read
     again in that zone; its window then carries ``w.zone`` and is converted to ``tz`` by _to_expression."""
-    zone = zone_of(tz)
+    zone = zone_info(tz)
     if not isinstance(text, str):
         raise InputError("Time text must be a string", hint="Pass the quoted phrase as text.")
     language = check_lang(lang, text)
@@ -385,13 +377,8 @@ def when_batch(lines: Iterable[str]) -> Iterator[str]:
     Blank lines are skipped. A line that is not a JSON object with "text", "now" and "timezone" raises
     InputError naming its line number.
     """
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"Line {number}: not JSON ({e.msg})", hint='Each line: {"text": ..., "now": ..., "timezone": ...}') from e
+    not_json = lambda n, msg: InputError(f"Line {n}: not JSON ({msg})", hint='Each line: {"text": ..., "now": ..., "timezone": ...}')
+    for number, item in json_lines(lines, not_json):
         if not isinstance(item, dict) or not all(k in item for k in ("text", "now", "timezone")):
             raise InputError(f"Line {number}: needs \"text\", \"now\" and \"timezone\"",
                              hint='Each line: {"text": ..., "now": ..., "timezone": ..., "lang": "ko"|"en"|null}')
