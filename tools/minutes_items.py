@@ -32,9 +32,10 @@ _EN_DECIDED = re.compile(
     r"\b(?:decided|agreed|we agree|it'?s agreed|settled|final decision|confirmed|approved|"
     r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to|we should) (?:go|stick) with|"
     r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to) go for (?:the|a|it)\b|it is then|it'?s decided|"
-    r"so that'?s (?:it|settled|decided)|(?<!\bif )(?<!\bas )(?<!\bwhere )(?<!\bwhat )(?<!\bhow )"
-    r"(?<!\bwho )(?<!\bwhich )\b\w+ it is(?=\s*(?:[.!]|$)))",
+    r"so that'?s (?:it|settled|decided))",
     re.I)
+# "December tenth it is." / "Blue it is, then.": a short sentence that closes a choice (not "the rest of it is")
+_EN_IT_IS = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|right|then|alright|all right|agreed)\W+)*(?:[\w'-]+\s+){1,3}it is(?:,? then)?\W*$", re.I)
 _CONDITIONAL = re.compile(r"^\W*(?:(?:so|and|but|well|yeah|um|uh)\W+)*(?:if|whether|unless|in case)\b|^\W*(?:만약|만일)", re.I)
 _KO_DECIDED = re.compile(r"결정|확정|하기로|걸로 (?:하|가|정)|으로 (?:하죠|갑시다|가죠|정하)|로 (?:하죠|갑시다|가죠|정하)|합의|정했|채택")
 _EN_PROPOSAL = re.compile(
@@ -49,7 +50,8 @@ _KO_ASSENT = re.compile(r"^\W*(?:네|예|응|그래요|그러죠|그럽시다|�
                         r"(?:동의합니다|찬성|괜찮습니다|괜찮아요|좋습니다|충분합니다|그렇게 하죠)")
 _EN_DISSENT = re.compile(r"^\W*(?:no\b|nope|not really|i don'?t think|i disagree|but\b|hmm+|well\b)", re.I)
 _ASSIGN = re.compile(
-    r"\byou(?:'re| are|'ll| will)? (?:going to|gonna|be |looking at|working on|responsible for|in charge of|take care of)"
+    r"\byou(?:'re| are|'ll| will)? (?:going to|gonna|be (?:working|looking|doing|handling|responsible|in charge|taking)|"
+    r"looking at|working on|responsible for|in charge of|take care of)"
     r"|\bfor you(?:,)? (?:it'?s|it is)\b|\byour (?:job|task|part|homework) (?:is|will be)\b"
     r"|(?:님|씨)(?:이|가|께서)? (?:맡아|담당)|맡아 주세요|담당해 주세요", re.I)
 _REQUEST = re.compile(r"\b(?:can you|could you|would you|please|need you to|will you)\b|주세요|줄 수 있|줄래|주실|부탁", re.I)
@@ -62,6 +64,9 @@ def is_explicit_decision(text: str) -> bool:
     statement = statement_part(text)  # "…로 확정하겠습니다. 다들 괜찮죠?": the statement settles it
     if not statement or _CONDITIONAL.search(statement):
         return False
+    if any(_EN_IT_IS.match(part) and not re.match(r"\W*(?:if|as|where|what|how|who|which|of)\b", part.split()[-3], re.I)
+           for part in split_sentences(statement)):
+        return True
     return bool(_EN_DECIDED.search(statement) or _KO_DECIDED.search(statement))
 
 
@@ -633,18 +638,23 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
     return out
 
 
-_OPINION = re.compile(r"^\W*(?:i think|i guess|i'?d say|i would say|i'?d give|i give|i'?ll give|maybe|perhaps|probably)\b"
-                      r"|(?:것 같아요|것 같습니다|같아요)\W*$", re.I)
+_OPINION = re.compile(r"^\W*(?:i think|i guess|i'?d say|i would say|i'?d give|i give|i'?ll give|maybe|perhaps|probably|"
+                      r"because|'?cause|me too)\b|(?:것 같아요|것 같습니다|같아요)\W*$|\bi think\b.*\b(?:a|an) (?:one|two|three|"
+                      r"four|five|six|seven|\d)\b", re.I)
+# a score given during the meeting ("Give the scroll-button a four", "I'd give it a two"): not a task
+_RATING = re.compile(r"\bgive (?:it|them|this|that|(?:the )?[\w-]+(?: [\w-]+)?) (?:a|an) (?:one|two|three|four|five|six|seven|"
+                     r"eight|nine|ten|\d+(?:\.\d)?)\b", re.I)
 
 
 def plausible_item(text: str, kind: str) -> bool:
-    """Cheap checks on a statement from a candidate the lines leave open: at least two content words, and for
-    a decision not a condition ("If we lose the LCD …"), a question or an opinion/rating ("I think a two")."""
-    if not substantive(text):
+    """Cheap checks on a statement from a candidate the lines leave open: at least two content words, not an
+    opinion or a score given in the meeting ("I think a two", "Give the colours a two"), and for a decision
+    not a condition ("If we lose the LCD …") or a question."""
+    if not substantive(text) or _OPINION.search(text) or _RATING.search(text):
         return False
     if kind != "decision":
         return True
-    return not (_CONDITIONAL.search(text) or _OPINION.search(text) or not statement_part(text))
+    return not (_CONDITIONAL.search(text) or not statement_part(text))
 
 
 def statement_part(text: str) -> str:

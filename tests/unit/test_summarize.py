@@ -412,3 +412,17 @@ def test_an_open_decision_that_is_a_condition_or_an_opinion_is_dropped_even_when
 
 def test_hesitations_are_taken_out_of_a_pasted_line():
     assert mi.clean_statement("we have an uh regular chip and um no LCD", "en") == "We have an regular chip and no LCD"
+
+
+def test_scores_and_opinions_given_in_the_meeting_are_not_items():
+    assert not mi.is_explicit_decision("Only the battery is not high standard. But the rest of it is.")
+    assert mi.is_explicit_decision("Blue it is, then.")
+    for text in ("Give the scroll-button a four", "I'd give it a two", "Me too a two, because the battery is weak",
+                 "I think it's a five on that scale"):
+        assert not mi.plausible_item(text, "action") and not mi.plausible_item(text, "decision"), text
+    assert mi.plausible_item("Send the battery report to Dan", "action")
+    # "you'll be able to …" is a prediction, not a task given to someone
+    segs = [seg(1, "Dan", "One day you'll be able to genetically modify them.", "action"),
+            seg(2, "Eve", "You'll be working on the case design.", "content"), seg(3, "Dan", "Okay.", "small_talk")]
+    got = {c.segment["id"]: c.evidence for c in mi.candidates(segs)}
+    assert got.get("s0001") != "assigned" and got["s0002"] == "assigned"
