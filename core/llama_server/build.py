@@ -165,7 +165,7 @@ def _build(target: Path, *, jobs: int, sdist: Path | None) -> Path:
         if sdist is None:  # not installed by `make setup` (a plain pip install): fetch it now
             log.info("no %s sdist in %s; downloading it with pip", LLAMA_CPP_PYTHON_SDIST, sdist_dir())
             _run_logged(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "llama-cpp-python",
                  LLAMA_CPP_PYTHON_SDIST, "-d", str(tmpd)],
                 tmpd, logf, "pip download", log_path,
             )  # fmt: skip
