@@ -181,9 +181,7 @@ class Candidate:
         m = _GROUP_ACTION.search(text) if self.evidence == "group" else None
         if not m:
             return text
-        verb = re.search(r"(?:ask|check|send|email|call|write|prepare|review|look into|find out|contact|follow up|update|"
-                         r"test|draft|물어보|알아보|확인해)\w*", m.group(0), re.I)
-        start = m.start() + (verb.start() if verb else 0)
+        start = m.start("verb") if m.group("verb") else m.start()  # the Korean forms are the verb itself
         return re.split(r"(?<=[.!?])\s", text[start:], maxsplit=1)[0]
 
     def restated(self, lang: str) -> str:
@@ -216,7 +214,7 @@ def substantive(text: str, minimum: int = 2) -> bool:
 
 
 _GROUP_ACTION = re.compile(
-    r"\b(?:let'?s|we(?:'ll| will| need to| should| have to)) (?:\w+ ){0,4}?(?:ask|check|send|email|call|write|prepare|review|"
+    r"\b(?:let'?s|we(?:'ll| will| need to| should| have to)) (?:\w+ ){0,4}?(?P<verb>ask|check|send|email|call|write|prepare|review|"
     r"look into|find out|contact|follow up|update|test|draft)\b|물어보죠|물어봅시다|알아보죠|알아봅시다|확인해 봅시다|확인해 보죠", re.I)
 
 
