@@ -45,12 +45,19 @@ class LLMStage(BaseModel):
     # Summarizer: decision/action candidates per model call. None: one at a time for the embedded local model
     # (in a batch the 1.5B model answered one candidate with another's line, measured), 12 for the others.
     item_batch: int | None = Field(default=None, ge=1, le=50)
+    # Summarizer: whether the model also words the candidates whose lines settle them (firm evidence: "we
+    # decided …", a request and its "Sure, I'll …"). None: not for the embedded local model (code restates
+    # the line: same items on the samples, one call fewer per item), yes for the others.
+    firm_items_by_model: bool | None = None
 
     def calls_tools(self) -> bool:
         return self.tool_calling if self.tool_calling is not None else self.provider != "local"
 
     def items_per_call(self) -> int:
         return self.item_batch or (1 if self.provider == "local" else 12)
+
+    def asks_firm_items(self) -> bool:
+        return self.firm_items_by_model if self.firm_items_by_model is not None else self.provider != "local"
 
 
 class ASRSettings(BaseModel):

@@ -192,10 +192,62 @@ class Candidate:
         if self.kind == "action":
             if self.evidence == "group":
                 return clean_statement(self.task_clause(), lang)
-            forms = [as_task(statement_part(self.segment["text"]) or self.segment["text"], lang)]
-            forms += [as_task(s["text"], lang) for s in self.own_lines() if s is not self.segment and promises(s["text"])]
+            forms = [as_task(task_sentence(self.segment["text"]), lang)]
+            forms += [as_task(task_sentence(s["text"]), lang) for s in self.own_lines() if s is not self.segment and promises(s["text"])]
             return max(forms, key=lambda f: len(content_tokens(f)))  # "I'll have it done" says less than the request
-        return clean_statement(statement_part(self.segment["text"]) or self.segment["text"], lang)
+        text = self.segment["text"]
+        return ko_decision(clean_statement(statement_part(text) or proposal_statement(text), lang))
+
+
+_KO_SETTLED = re.compile(r"(확정|결정|연기|변경|보류|진행|채택|승인)\s?(?:하겠습니다|하겠어요|합니다|했습니다|했어요|해요|하죠|합시다|할게요|하기로 해요|하기로 했습니다)$")
+
+
+def ko_decision(text: str) -> str:
+    """A Korean decision in the noun form minutes use: "베타 출시는 12월 10일로 확정하겠습니다" -> "베타 출시는
+    12월 10일로 확정", "…미루는 걸로 결정하죠" -> "…미루는 걸로 결정". Other text comes back unchanged."""
+    return _KO_SETTLED.sub(r"\1", text)
+
+
+def task_sentence(text: str) -> str:
+    """The sentence of a line that asks or promises ("Same here. Please send a calendar invite." -> "Please
+    send a calendar invite."); the whole line when none does or it is one sentence."""
+    parts = split_sentences(text)
+    return next((p for p in parts if is_request(p) or promises(p) or _ASSIGN.search(p)), text) if len(parts) > 1 else text
+
+
+_EN_PROPOSAL_ASK = re.compile(r"^\W*(?:so,?\s+|and\s+|okay,?\s+)?(?:should|shall|can|could|do) we\s+(?:also\s+|just\s+|still\s+)?", re.I)
+
+
+def proposal_statement(text: str) -> str:
+    """A proposal asked as a question, as the statement it settles once someone assents: "Should we also
+    update the screenshots before the beta?" -> "Update the screenshots before the beta"; "발표는 목요일로
+    미룰까요?" -> "발표는 목요일로 미루기". Other questions come back unchanged."""
+    question = next((p for p in split_sentences(text) if p.rstrip().endswith(("?", "？"))), text).rstrip(" ?？")
+    if _EN_PROPOSAL_ASK.search(question):
+        out = _EN_PROPOSAL_ASK.sub("", question)
+        return out[:1].upper() + out[1:]
+    m = re.search(r"([\uac00-\ud7a3])까요$", question)
+    if m:
+        ch, stem = m.group(1), question[: m.start()]
+        if ch == "을":  # 넣을까요 -> 넣기
+            return stem + "기"
+        if (ord(ch) - 0xAC00) % 28 == 8:  # ㄹ 받침: 할까요 -> 하기, 미룰까요 -> 미루기
+            return stem + chr(ord(ch) - 8) + "기"
+    return text
+
+
+def without_due(task: str, phrase: str | None) -> str:
+    """A task without its deadline words, which the item's due field holds: "Fix the login bug by Friday" ->
+    "Fix the login bug"; "로그인 버그는 이번 주 금요일까지 고치기" -> "로그인 버그를 고치기". Unchanged when
+    the phrase is not in it or too little would be left."""
+    if not phrase or phrase not in task:
+        return task
+    out = " ".join(task.replace(phrase, " ").split()).strip(" ,")
+    out = re.sub(r"\s+(?:by|before|until)$", "", out)
+    m = re.search(r"([\uac00-\ud7a3])([은는]) (\S+기)$", out)
+    if m:  # the topic of a promise becomes the task's object: 버그는 … 고치기 -> 버그를 고치기
+        out = out[: m.start(2)] + ("을" if m.group(2) == "은" else "를") + " " + m.group(3)
+    return out if len(content_tokens(out)) >= 2 or (has_hangul(out) and len(out.split()) >= 2) else task
 
 
 #: Evidence that settles a candidate without the model's judgement: a settling word, a proposal someone
@@ -616,6 +668,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         due_lines = [{**s, "text": cand.task_clause()} if s is cand.segment else s for s in own]
         phrase = due_phrase_in_lines(None, due_lines, lang)
         due = resolve_due(phrase) if phrase else None
+        text = without_due(text, phrase) if due else text
         twin = next((a for a in out.actions if (set(ids) & set(a["segment_ids"]) and (a["owner"] == owner or not a["owner"] or not owner))
                      or (similar(text, a["task"], 0.75) and a["owner"] == owner)), None)
         if twin:

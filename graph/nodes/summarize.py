@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from core.dates import parse_datetime
 from core.meeting import MinutesRecord, Participant, Segment, empty_minutes
@@ -65,15 +65,21 @@ def items_schema(count: int) -> type[ItemDrafts]:
                                                       json_schema_extra={"minItems": count, "maxItems": count})))
 
 
-class CitedSentence(BaseModel):
-    text: str
-    ids: list[str] = Field(default_factory=list, description="segment ids the sentence comes from")
-
-
 class DraftSummary(BaseModel):
+    """The summary call's answer: sentences in the model's words and the questions left open. No line ids
+    are asked for (they cost ~15 output tokens a sentence on a 2-core machine): code finds each sentence's
+    lines by their words (``grounding.best_supporting``) and checks the names against those lines' speakers."""
+
     title: str
-    sentences: list[CitedSentence] = Field(default_factory=list)
-    open_questions: list[CitedSentence] = Field(default_factory=list)
+    sentences: list[str] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+
+    @field_validator("sentences", "open_questions", mode="before")
+    @classmethod
+    def _texts(cls, value):  # a stronger model may still answer {"text": …, "ids": […]}: its text counts
+        if not isinstance(value, list):
+            return value
+        return [v.get("text", "") if isinstance(v, dict) else v for v in value]
 
 
 class CombinedSummary(BaseModel):
@@ -82,7 +88,8 @@ class CombinedSummary(BaseModel):
 
 
 def transcript_lines(segments: list[Segment]) -> list[str]:
-    return [f"[{s['id']}] {s['speaker']}: {s['text']}" for s in segments]
+    """The transcript as the summary call reads it: ``Speaker: text`` a line (no ids: none are cited)."""
+    return [f"{s['speaker']}: {s['text']}" for s in segments]
 
 
 def chunk_segments(segments: list[Segment], budget: int, count_tokens) -> list[list[Segment]]:
@@ -113,42 +120,41 @@ def candidate_block(number: int, cand: mi.Candidate) -> str:
     return "\n".join(rows)
 
 
-def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str) -> list[tuple[mi.Candidate, mi.ItemAnswer]]:
-    """The model's answer for every candidate, ``summarizer.items_per_call()`` candidates per call (one at a time
-    for the embedded model); an unanswered one is rejected."""
+def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str, *,
+              firm_too: bool = True) -> list[tuple[mi.Candidate, mi.ItemAnswer]]:
+    """An answer for every candidate, in meeting order: the model's, ``summarizer.items_per_call()`` candidates
+    per call (one at a time for the embedded model; an unanswered one is rejected). Unless ``firm_too``, a
+    candidate whose lines settle it is not asked: it is kept with no words, and code restates its line."""
     per_call = ctx.settings.summarizer.items_per_call()
-    out = []
-    for start in range(0, len(cands), per_call):
-        batch = cands[start : start + per_call]
+    asked = [c for c in cands if firm_too or not c.firm]
+    answers = {id(c): mi.ItemAnswer(keep=True, text="") for c in cands if c.firm and not firm_too}
+    for start in range(0, len(asked), per_call):
+        batch = asked[start : start + per_call]
         text = "\n\n".join(candidate_block(i + 1, c) for i, c in enumerate(batch))
         drafts = ctx.models.structured("summarizer", items_schema(len(batch)), [SystemMessage(system), HumanMessage(text)],
                                        language=lang)
         by_n = {d.n: d for d in drafts.items}
         for i, cand in enumerate(batch):
             d = by_n.get(i + 1)
-            out.append((cand, mi.ItemAnswer(keep=bool(d and d.keep), text=d.text if d else "")))
-    return out
+            answers[id(cand)] = mi.ItemAnswer(keep=bool(d and d.keep), text=d.text if d else "")
+    return [(c, answers[id(c)]) for c in cands]
 
 
-def _cited(ids: list[str], claim: str, by_id: dict[str, Segment], pool: list[Segment]) -> list[Segment]:
-    cited = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
-    return cited or [by_id[i] for i in grounding.best_supporting(claim, pool)]
-
-
-def check_sentences(sentences: list[CitedSentence], pool: list[Segment], participants: list[Participant]) -> tuple[list[str], list[str]]:
-    """Summary sentences that pass the attribution and no-pasted-line checks; and the warnings."""
+def check_sentences(sentences: list[str], pool: list[Segment], participants: list[Participant]) -> tuple[list[str], list[str]]:
+    """Summary sentences that pass the attribution and no-pasted-line checks; and the warnings. A sentence's
+    lines are the ones its words come from (the best two, then the best three when a name does not fit)."""
     by_id = {s["id"]: s for s in pool}
     kept, warnings = [], []
-    for sent in sentences:
-        text = " ".join(sent.text.split())
+    for sentence in sentences:
+        text = " ".join(sentence.split())
         if not text:
             continue
         copied = mi.copied_line(text, pool)
         if copied is not None:
             warnings.append(f"dropped a summary sentence that repeats line {copied['id']}: {text!r}")
             continue
-        fixed = mi.check_attribution(text, _cited(sent.ids, text, by_id, pool), participants)
-        if fixed != text:  # wrong ids, or a wrong name: the lines the sentence's words come from decide
+        fixed = mi.check_attribution(text, [by_id[i] for i in grounding.best_supporting(text, pool)], participants)
+        if fixed != text:  # a name that fits neither of the two best lines: the best three decide
             best = [by_id[i] for i in grounding.best_supporting(text, pool, top=3)]
             if best and mi.check_attribution(text, best, participants) == text:
                 fixed = text
@@ -162,7 +168,7 @@ def check_sentences(sentences: list[CitedSentence], pool: list[Segment], partici
 
 
 def draft_summary(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime,
-                  lang: str) -> tuple[str, str, list[CitedSentence], list[CitedSentence], str]:
+                  lang: str) -> tuple[str, str, list[str], list[str], str]:
     """(title, summary, sentences, open questions, prompt): one call, or a map over chunks and a reduce."""
     stage = ctx.settings.summarizer
     who = ", ".join(p["name"] for p in participants) or "unknown"
@@ -179,7 +185,7 @@ def draft_summary(ctx: Context, segments: list[Segment], participants: list[Part
     title = drafts[0].title
     summary = ""
     if len(drafts) > 1:
-        parts = "\n\n".join(f"Part {i + 1}: " + " ".join(s.text for s in d.sentences) for i, d in enumerate(drafts))
+        parts = "\n\n".join(f"Part {i + 1}: " + " ".join(d.sentences) for i, d in enumerate(drafts))
         reduce_prompt = render("summarize_reduce", lang, meeting_date=when.date().isoformat())
         combined = ctx.models.structured("summarizer", CombinedSummary, [SystemMessage(reduce_prompt), HumanMessage(parts)],
                                          language=lang)
@@ -202,14 +208,13 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
     items_prompt = render("summarize_items", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"),
                           participants=who)
     cands = mi.candidates(segments)
-    answers = ask_items(ctx, cands, items_prompt, lang) if cands else []
+    answers = ask_items(ctx, cands, items_prompt, lang, firm_too=ctx.settings.summarizer.asks_firm_items()) if cands else []
     items = mi.assemble_items(answers, participants, meeting_day=when.date(), lang=lang,
                               resolve_due=lambda phrase: due_date(phrase, when, tz, lang),
                               prompt_text=items_prompt + "\n" + summary_prompt, transcript_text=transcript)
     warnings += items.warnings
-    if combined:  # a long meeting: the reduce wrote the summary; check it against everything the parts cited
-        cited = sorted({i for s in sentences for i in s.ids})
-        sentences = [CitedSentence(text=t, ids=cited) for t in mi.split_sentences(combined)]
+    if combined:  # a long meeting: the reduce wrote the summary; its sentences are checked like the parts'
+        sentences = mi.split_sentences(combined)
     kept, sentence_warnings = check_sentences(sentences, clean, participants)
     warnings += sentence_warnings
     if not kept:  # every sentence failed a check: say at least what was settled and who does what
@@ -219,13 +224,13 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
     open_questions = []
     speakers = {s["speaker"] for s in segments} | {p["name"] for p in participants}
     for q in questions:
-        text = " ".join(q.text.split())
+        text = " ".join(q.split())
         head, sep, rest = text.partition(": ")
         if sep and head in speakers:  # a transcript line copied with its speaker: the question itself
             text = rest
         if not text or mi.echoes_prompt(text, items_prompt + summary_prompt, transcript):
             continue
-        if set(q.ids) & decided or any(grounding.similar(text, d["text"], 0.4) for d in items.decisions):
+        if set(grounding.best_supporting(text, clean, top=1)) & decided or any(grounding.similar(text, d["text"], 0.4) for d in items.decisions):
             continue  # settled in the meeting: a decision, not an open question
         if not any(grounding.similar(text, o) for o in open_questions):
             open_questions.append(text)

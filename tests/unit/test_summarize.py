@@ -58,6 +58,8 @@ def minutes_model(summary: dict, item_for=lambda n, line: {"keep": False}):
 
 def context(settings, model):
     settings.summarizer.item_batch = settings.summarizer.item_batch or 12  # the fakes answer a batch of candidates
+    if settings.summarizer.firm_items_by_model is None:  # the fakes word every candidate, firm ones too
+        settings.summarizer.firm_items_by_model = True
     return Context(settings=settings, models=ModelHub(settings, overrides={"summarizer": model}, use_cache=False),
                    store_factory=lambda: None)
 
@@ -426,3 +428,41 @@ def test_scores_and_opinions_given_in_the_meeting_are_not_items():
             seg(2, "Eve", "You'll be working on the case design.", "content"), seg(3, "Dan", "Okay.", "small_talk")]
     got = {c.segment["id"]: c.evidence for c in mi.candidates(segs)}
     assert got.get("s0001") != "assigned" and got["s0002"] == "assigned"
+
+
+# ------------------------------------------------------------------------------- firm items worded by code
+
+
+def test_code_restates_firm_items_in_the_minutes_form():
+    assert mi.proposal_statement("Should we also update the app store screenshots before the beta?") == \
+        "Update the app store screenshots before the beta"
+    assert mi.proposal_statement("발표는 목요일로 미룰까요?") == "발표는 목요일로 미루기"
+    assert mi.proposal_statement("사진도 넣을까요?") == "사진도 넣기"
+    assert mi.proposal_statement("Is the build green?") == "Is the build green?"  # not a proposal: unchanged
+    assert mi.without_due("Fix the login bug by Friday", "by Friday") == "Fix the login bug"
+    assert mi.without_due("로그인 버그는 이번 주 금요일까지 고치기", "이번 주 금요일까지") == "로그인 버그를 고치기"
+    assert mi.without_due("Send it tomorrow", "tomorrow") == "Send it tomorrow"  # too little left: unchanged
+    assert mi.without_due("Fix the login bug", "by Friday") == "Fix the login bug"
+    assert mi.task_sentence("Same here. Please send a calendar invite.") == "Please send a calendar invite."
+    assert mi.ko_decision("베타 출시는 12월 10일로 확정하겠습니다") == "베타 출시는 12월 10일로 확정"
+    assert mi.ko_decision("출시일을 일주일 미루는 걸로 결정하죠") == "출시일을 일주일 미루는 걸로 결정"
+
+
+def test_embedded_default_asks_the_model_only_about_open_candidates(settings):
+    """Firm candidates (a request and its "Sure, I'll …", "we decided …") are not sent to the model: code words
+    them from their own lines; an open one (a bare promise without a deadline) is still asked."""
+    segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
+            seg(2, "Alice", "Bob, can you fix the login bug by Friday?", "action"),
+            seg(3, "Bob", "Sure, I'll do it.", "action"),
+            seg(4, "Carol", "I'll look at the tablet layouts.", "action")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "Look at the tablet layouts"})
+    settings.summarizer.item_batch = 1
+    assert settings.summarizer.firm_items_by_model is None and not settings.summarizer.asks_firm_items()
+    ctx = Context(settings=settings, models=ModelHub(settings, overrides={"summarizer": model}, use_cache=False),
+                  store_factory=lambda: None)
+    mins, _ = summarize_meeting(ctx, segs, people("Alice", "Bob", "Carol"), THURSDAY, "Asia/Seoul", "en")
+    item_prompts = [p for p in model.prompts if re.search(r"^#1 \(", str(p), re.M)]
+    assert len(item_prompts) == 1 and "tablet layouts" in str(item_prompts[0])
+    assert [d["text"] for d in mins["decisions"]] == ["Launch the beta on December tenth"]
+    tasks = {a["task"]: (a["owner"], a["due"]) for a in mins["action_items"]}
+    assert tasks == {"Fix the login bug": ("Bob", "2026-11-27"), "Look at the tablet layouts": ("Carol", None)}
