@@ -146,7 +146,7 @@ def test_upload_progress_approve_books(api, settings):
     assert done["status"] == "done" and done["proposal"] is None
     m = done["meeting"]
     assert m["meeting_id"] == meeting_id and m["follow_up"]["status"] == "booked"
-    assert [d["text"] for d in m["minutes"]["decisions"]] == ["베타 출시일을 12월 10일로 확정"]
+    assert [d["text"] for d in m["minutes"]["decisions"]] == ["베타 출시는 12월 10일로 확정"]
     assert open_calendar(settings).get_event(proposal["event_id"]) is not None
     assert api.get(f"/meetings/{meeting_id}").json()["job_id"] == job  # by meeting id too
 
@@ -380,7 +380,7 @@ def test_job_survives_a_restart(settings, tmp_path, models_dir):
         proc.wait(30)
     assert done["status"] == "done" and done["resumed"] is True, done
     assert done["meeting"]["follow_up"]["status"] == "booked"
-    assert [d["text"] for d in done["meeting"]["minutes"]["decisions"]] == ["베타 출시일을 12월 10일로 확정"]
+    assert [d["text"] for d in done["meeting"]["minutes"]["decisions"]] == ["베타 출시는 12월 10일로 확정"]
     restart = next(i for i, e in enumerate(events) if e[1].get("reason") == "re-queued after a restart")
     before = [e[1]["node"] for e in events[:restart] if e[0] == "node"]
     after = [e[1]["node"] for e in events[restart:] if e[0] == "node"]

@@ -87,8 +87,8 @@ def test_page_processes_approves_browses_and_chats(settings, browser, tmp_path, 
         minutes = page.locator("#minutes")
         page.wait_for_function("() => document.querySelector('#minutes').innerText.includes('booked')", timeout=60_000)
         text = minutes.inner_text()
-        assert "모바일 앱 출시 회의" in text and "베타 출시일을 12월 10일로 확정" in text
-        assert "로그인 버그 고치기" in text and "2026-11-27" in text
+        assert "모바일 앱 출시 회의" in text and "베타 출시는 12월 10일로 확정" in text
+        assert "로그인 버그를 고치기" in text and "2026-11-27" in text
         assert approve.is_hidden()
         page.screenshot(path=str(tmp_path / "2-minutes.png"), full_page=True)
 
@@ -97,11 +97,11 @@ def test_page_processes_approves_browses_and_chats(settings, browser, tmp_path, 
         table = page.locator("#meetings-table")
         page.wait_for_function(has_text, arg=["#meetings-table", "모바일 앱 출시 회의"], timeout=30_000)
         assert "done" in table.inner_text()
-        page.wait_for_function(has_text, arg=["#actions-table", "새 온보딩 디자인 공유"], timeout=30_000)
-        assert "로그인 버그 고치기" in page.locator("#actions-table").inner_text()
+        page.wait_for_function(has_text, arg=["#actions-table", "새 온보딩 디자인을 공유하기"], timeout=30_000)
+        assert "로그인 버그를 고치기" in page.locator("#actions-table").inner_text()
         page.locator("#pick-meeting input").click()
         page.get_by_role("option").first.click()
-        page.wait_for_function(has_text, arg=["#meeting-view", "베타 출시일을 12월 10일로 확정"], timeout=30_000)
+        page.wait_for_function(has_text, arg=["#meeting-view", "베타 출시는 12월 10일로 확정"], timeout=30_000)
         page.screenshot(path=str(tmp_path / "3-meetings.png"), full_page=True)
 
         # chat: the streamed answer appears, and the conversation keeps one thread
