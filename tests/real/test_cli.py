@@ -196,7 +196,7 @@ def test_process_without_a_terminal_waits_then_approve_books(tmp_path, models_di
                 *[a for e, n in zip(emails, ("김민지", "이준호", "박서연")) for a in ("--attendee", f"{n}={e}")])
         assert r.returncode == 0, r.stderr
         assert "Proposed follow-up" in r.stderr and "minutes approve m-" in r.stderr, r.stderr
-        assert "베타 출시는 12월 10일로 확정" in r.stdout  # the minutes, shown while the booking waits
+        assert "베타 출시일을 12월 10일로 확정" in r.stdout  # the minutes, shown while the booking waits
         meeting_id = r.stderr.split("minutes approve ")[1].split()[0]
         waiting = json.loads(settings.path("meetings", meeting_id, "minutes.json").read_text(encoding="utf-8"))
         assert waiting["follow_up"]["status"] == "proposed" and "minutes approve" in waiting["follow_up"]["reason"]

@@ -80,7 +80,7 @@ def test_langgraph_server_runs_a_transcript_and_resumes_an_approval(langgraph_se
 
     meeting = client.runs.wait(None, "minutes", input=meeting_input("auto"), context=context)
     assert meeting["meeting_id"].startswith("m-") and meeting["language"] == "ko"
-    assert [d["text"] for d in meeting["minutes"]["decisions"]] == ["베타 출시는 12월 10일로 확정"]
+    assert [d["text"] for d in meeting["minutes"]["decisions"]] == ["베타 출시일을 12월 10일로 확정"]
     f = meeting["follow_up"]
     assert f["status"] == "booked" and f["start"].startswith("2026-12-01T") and f["start"].endswith("+09:00")
     assert Path(meeting["outputs"]["json"]).is_file()
