@@ -4,7 +4,8 @@ The model gets small tasks; code assembles and checks the result (``tools.minute
 
 1. **Items.** Decision/action candidates are the router's decision- and action-labelled lines (plus lines
    with a promise, a request or an explicit settling word), each shown with its neighbours. They are sent in
-   batches of ``summarizer.item_batch`` (one at a time for the embedded model); for each the model writes
+   batches of ``summarizer.item_batch`` (one at a time for the embedded model, which is asked only about the
+   candidates without firm evidence: code words the firm ones from their own lines); for each the model writes
    one statement (a decision) or a task (an action) and says whether it is one. Its yes/no counts only where
    the lines leave it open: a candidate with firm evidence (an explicit "we decided", a proposal another
    speaker assents to, a task given to someone, a request answered, "let's ask …") is kept whatever the
@@ -13,8 +14,8 @@ The model gets small tasks; code assembles and checks the result (``tools.minute
    the lines do not support or whose words come from the prompt. Injection lines are never candidates;
    they are quoted in the warnings. A long meeting costs one call per batch of candidates, so cost grows
    with the number of candidates, not with the raw text.
-2. **Summary.** The model writes the summary as sentences that cite their lines; code checks each
-   sentence's named people against the cited lines' speakers (a wrong name is rewritten or the sentence
+2. **Summary.** The model writes the summary as sentences; code finds each sentence's lines by its words
+   and checks its named people against those lines' speakers (a wrong name is rewritten or the sentence
    dropped) and drops sentences that are a pasted transcript line. Meetings longer than the context are
    summarized chunk by chunk and merged.
 """
