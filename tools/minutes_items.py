@@ -231,8 +231,8 @@ def proposal_statement(text: str) -> str:
         ch, stem = m.group(1), question[: m.start()]
         if ch == "을":  # 넣을까요 -> 넣기
             return stem + "기"
-        if (ord(ch) - 0xAC00) % 28 == 8:  # ㄹ 받침: 할까요 -> 하기, 미룰까요 -> 미루기
-            return stem + chr(ord(ch) - 8) + "기"
+        if _has_rieul(ch):  # 할까요 -> 하기, 미룰까요 -> 미루기
+            return stem + _without_rieul(ch) + "기"
     return text
 
 
@@ -549,10 +549,19 @@ def _rieul_ending(text: str) -> str:
     if not m:
         return text
     ch = m.group(1)
-    code = ord(ch) - 0xAC00
-    if code % 28 == 8:  # ㄹ 받침: 할 -> 하
-        return text[: m.start()] + chr(ord(ch) - 8) + "기"
+    if _has_rieul(ch):  # 할 -> 하
+        return text[: m.start()] + _without_rieul(ch) + "기"
     return text
+
+
+def _has_rieul(syllable: str) -> bool:
+    """Whether a Hangul syllable ends in ㄹ (할, 룰): the future/volitional -ㄹ of 할게요, 미룰까요."""
+    return (ord(syllable) - 0xAC00) % 28 == 8
+
+
+def _without_rieul(syllable: str) -> str:
+    """The syllable without its final ㄹ: 할 -> 하, 룰 -> 루."""
+    return chr(ord(syllable) - 8)
 
 
 def as_task(text: str, lang: str) -> str:

@@ -154,11 +154,10 @@ def check_sentences(sentences: list[str], pool: list[Segment], participants: lis
         if copied is not None:
             warnings.append(f"dropped a summary sentence that repeats line {copied['id']}: {text!r}")
             continue
-        fixed = mi.check_attribution(text, [by_id[i] for i in grounding.best_supporting(text, pool)], participants)
-        if fixed != text:  # a name that fits neither of the two best lines: the best three decide
-            best = [by_id[i] for i in grounding.best_supporting(text, pool, top=3)]
-            if best and mi.check_attribution(text, best, participants) == text:
-                fixed = text
+        best = [by_id[i] for i in grounding.best_supporting(text, pool, top=3)]
+        fixed = mi.check_attribution(text, best[:2], participants)
+        if fixed != text and best and mi.check_attribution(text, best, participants) == text:
+            fixed = text  # a name that fits neither of the two best lines, but the third: the best three decide
         if fixed is None:
             warnings.append(f"dropped a summary sentence that names the wrong person: {text!r}")
             continue
