@@ -411,12 +411,20 @@ _KO_PARTICLE = r"(?:은|는|이|가|을|를|에게|께서|님|씨|의|과|와|�
 
 
 def line_copy_share(sentence: str, line: str) -> float:
-    """Share of ``sentence`` (characters, normalised) that is copied verbatim from ``line`` (blocks of 2+ chars)."""
+    """Share of ``sentence`` that is copied verbatim from ``line``, normalised: Korean by syllables in runs of
+    2+ (a syllable pair is about a word), other text by words in runs of 3+ (a shorter sentence: all of
+    it). Single words or syllable pairs would match any long line by chance: a summary of an 800-character
+    monologue reuses its words, not its runs of them."""
     a, b = _norm(sentence), _norm(line)
     if not a or not b:
         return 0.0
-    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
-    return sum(m.size for m in blocks if m.size >= 2) / len(a)
+    if has_hangul(a):
+        blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+        return sum(m.size for m in blocks if m.size >= 2) / len(a)
+    words, line_words = a.split(), b.split()
+    run = min(3, len(words))
+    blocks = SequenceMatcher(None, words, line_words, autojunk=False).get_matching_blocks()
+    return sum(m.size for m in blocks if m.size >= run) / len(words)
 
 
 def whole_line_copy(text: str, line: str, threshold: float = 0.8) -> bool:
@@ -430,6 +438,92 @@ def copied_line(sentence: str, segments: list[Segment], threshold: float = 0.8) 
         if max(line_copy_share(sentence, s["text"]), line_copy_share(sentence, f"{s['speaker']} {s['text']}")) >= threshold:
             return s
     return None
+
+
+_EN_LOWER_FIRST = frozenset("""a an and as at but for if in it its no not now of on our so that the their there these they
+this those to we what when where which who why with yes next first then all each every some one two everyone maybe
+also most more there's it's that's we're we'll they're you your he she his her""".split())
+_EN_FIRST_PERSON = ((re.compile(r"^I(?:'ll| will)\b", re.I), "will"), (re.compile(r"^I(?:'m| am)\b", re.I), "is"),
+                    (re.compile(r"^I(?:'ve| have)\b", re.I), "has"), (re.compile(r"^I(?:'d| would)\b", re.I), "would"))
+
+
+def reported_line(sentence: str, speakers: set[str]) -> str:
+    """A summary sentence written as a transcript line ("Project Manager: We need a new remote.") as reported
+    speech ("Project Manager says we need a new remote."; "Industrial Designer: I'll draw it." ->
+    "Industrial Designer will draw it."; a question: "Marketing asks: How many buttons?"). Korean lines and
+    sentences without a speaker's name before a colon come back unchanged; the no-paste check still sees
+    the words."""
+    head, sep, rest = sentence.partition(": ")
+    if not sep or head.strip() not in speakers or has_hangul(sentence):
+        return sentence
+    rest = _EN_LEAD.sub("", _EN_HESITATION.sub("", rest)).strip()
+    if not rest:
+        return sentence
+    if rest.rstrip().endswith("?"):
+        return f"{head} asks: {rest[:1].upper()}{rest[1:]}"
+    for pattern, verb in _EN_FIRST_PERSON:
+        if pattern.match(rest):
+            return f"{head} {verb}{pattern.sub('', rest, count=1)}"
+    if re.match(r"^I\b", rest):
+        return f"{head} says they{rest[1:]}"
+    first = rest.split()[0].lower().strip(",.")
+    return f"{head} says {rest[:1].lower() + rest[1:] if first in _EN_LOWER_FIRST else rest}"
+
+
+_KO_SETTLE_NOUN = re.compile(r"(?:확정|결정|연기|변경|보류|진행|채택|승인|합의)$")
+
+
+def decision_sentence(text: str) -> str:
+    """A decision item as a summary sentence: "베타 출시는 12월 10일로 확정" -> "베타 출시는 12월 10일로
+    확정했습니다.", "발표는 목요일로 미루기" -> "발표는 목요일로 미루기로 했습니다.", "Move the demo to
+    Thursday" -> "The team decided to move the demo to Thursday.", "The remote will have an LCD screen" ->
+    "Decided: the remote will have an LCD screen."."""
+    text = text.strip().rstrip(".?!。")
+    if has_hangul(text):
+        if _KO_SETTLE_NOUN.search(text):
+            return text + "했습니다."
+        return text + ("로 했습니다." if text.endswith("기") else ".")
+    if _EN_BASE_VERB.match(text):
+        return f"The team decided to {_lower_first(text)}."
+    return f"Decided: {_lower_first(text)}."
+
+
+# the verbs a decision is worded with when it reads as an instruction ("Launch the beta on …"): "to" fits before them
+_EN_BASE_VERB = re.compile(
+    r"(?:launch|move|use|keep|go|make|add|drop|ship|release|switch|delay|postpone|hold|send|build|buy|hire|set|"
+    r"change|start|stop|cancel|push|target|aim|sell|include|remove|replace|adopt|choose|pick|focus|put|run|skip|"
+    r"meet|try|fix|limit|offer|present|design|develop|stick|leave|give|cut|raise|lower|spend|reduce|increase|"
+    r"merge|split|test|review|plan|schedule|announce|publish|approve|accept|reject|fund|order|ask|book)\b", re.I)
+
+
+def action_sentence(owner: str | None, task: str, due_phrase: str | None) -> str:
+    """An action item as a summary sentence, its deadline words put back: ("이준호", "로그인 버그를 고치기",
+    "이번 주 금요일까지") -> "이준호 님이 로그인 버그를 이번 주 금요일까지 고치기로 했습니다."; ("Bob Lee",
+    "Fix the login bug", "by Friday") -> "Bob Lee will fix the login bug by Friday."."""
+    task = task.strip().rstrip(".?!。")
+    due = (due_phrase or "").strip()
+    if due and due in task:
+        due = ""
+    if has_hangul(task):
+        if not task.endswith("기"):
+            return f"{owner + ': ' if owner else ''}{task}{' (' + due + ')' if due else ''}."
+        if due and not re.search(r"(?:까지|전|에|내)$", due):
+            due += "까지"
+        head, _, verb = task.rpartition(" ")
+        body = " ".join(w for w in (head, due, verb) if w)
+        return f"{owner + ' 님이 ' if owner else ''}{body}로 했습니다."
+    if due and not re.match(r"(?:by|before|until|on|in|at|within|no later than)\b", due, re.I):
+        due = "by " + due
+    body = " ".join(w for w in (_lower_first(task), due) if w)
+    return f"{owner} will {body}." if owner else f"To do: {body}."
+
+
+def _lower_first(text: str) -> str:
+    """The first letter in lower case unless the first word is an acronym or a name-like "I"."""
+    first = text.split()[0] if text.split() else ""
+    if not first or first == "I" or (len(first) > 1 and first.isupper()):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def name_forms(name: str) -> list[str]:
@@ -634,7 +728,9 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
             text = cand.restated(lang)
         if cand.firm and not text:  # firm evidence, no words from the model: the lines themselves say it
             text = cand.restated(lang)
-        if not text or (not ans.keep and not cand.firm) or (not cand.firm and not plausible_item(text, cand.kind)):
+        text = clean_statement(item_sentence(text, cand.kind), lang) if text else text
+        if not text or (not ans.keep and not cand.firm) or (not cand.firm and not plausible_item(text, cand.kind)) \
+                or len(text.split()) > 2 * MAX_ITEM_WORDS:
             out.rejected += 1
             continue
         what = "a decision" if cand.kind == "decision" else "an action item"
@@ -652,7 +748,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
             if not restated or support(restated, own_texts) < MIN_SUPPORT:
                 out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
                 continue
-            text = restated
+            text = clean_statement(item_sentence(restated, cand.kind), lang)
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
             text = statement_part(text)  # "…확정하겠습니다. 다들 괜찮죠?" -> the statement; a bare question is none
@@ -715,6 +811,42 @@ def plausible_item(text: str, kind: str) -> bool:
     if kind != "decision":
         return True
     return not (_CONDITIONAL.search(text) or not statement_part(text))
+
+
+MAX_ITEM_WORDS = 20  # an item longer than this is a copied monologue, not a statement
+
+
+def item_sentence(text: str, kind: str) -> str:
+    """The one sentence of a long item that says it: for a decision the settling sentence ("…we decided …"),
+    else the proposal; for an action the asking or promising one; else the last statement (what the others
+    then answered). Text of at most :data:`MAX_ITEM_WORDS` words comes back unchanged."""
+    if len(text.split()) <= MAX_ITEM_WORDS:
+        return text
+    asked = kind != "decision"  # a request is often a question; a decision is not
+    parts = [p for p in split_sentences(text) if (asked or not p.rstrip().endswith(("?", "？"))) and substantive(p)] \
+        or split_sentences(text)
+    if kind == "decision":
+        tests = (is_explicit_decision, lambda p: bool(_EN_PROPOSAL.search(p) or _KO_PROPOSAL.search(p)))
+    else:
+        tests = (lambda p: bool(_ASSIGN.search(p)), is_request, promises)
+    for test in tests:
+        found = [p for p in parts if test(p)]
+        if found:
+            return _item_clause(found[0], tests)
+    return _item_clause(parts[-1], tests) if parts else text
+
+
+def _item_clause(sentence: str, tests) -> str:
+    """A still-long sentence cut to the clause the cue is in ("We've got another meeting, so …, but you're
+    looking at the working design" -> "you're looking at the working design")."""
+    if len(sentence.split()) <= MAX_ITEM_WORDS:
+        return sentence
+    clauses = [c for c in re.split(r",\s*(?:(?:and|but|so|because|then)\s+)?|;\s*|\s+(?:but|so)\s+", sentence) if substantive(c)]
+    for test in tests:
+        found = [c for c in clauses if test(c)]
+        if found:
+            return found[0]
+    return sentence
 
 
 def statement_part(text: str) -> str:

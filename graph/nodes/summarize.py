@@ -145,12 +145,14 @@ def check_sentences(sentences: list[str], pool: list[Segment], participants: lis
     """Summary sentences that pass the attribution and no-pasted-line checks; and the warnings. A sentence's
     lines are the ones its words come from (the best two, then the best three when a name does not fit)."""
     by_id = {s["id"]: s for s in pool}
+    speakers = {s["speaker"] for s in pool} | {p["name"] for p in participants}
     kept, warnings = [], []
     for sentence in sentences:
         text = " ".join(sentence.split())
         if not text:
             continue
         copied = mi.copied_line(text, pool)
+        text = mi.reported_line(text, speakers) if copied is None else text
         if copied is not None:
             warnings.append(f"dropped a summary sentence that repeats line {copied['id']}: {text!r}")
             continue
@@ -218,8 +220,8 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
     kept, sentence_warnings = check_sentences(sentences, clean, participants)
     warnings += sentence_warnings
     if not kept:  # every sentence failed a check: say at least what was settled and who does what
-        kept = [d["text"].rstrip(".?") + "." for d in items.decisions]
-        kept += [f"{a['owner'] + ': ' if a['owner'] else ''}{a['task'].rstrip('.?')}." for a in items.actions]
+        kept = [mi.decision_sentence(d["text"]) for d in items.decisions]
+        kept += [mi.action_sentence(a["owner"], a["task"], a["due_phrase"]) for a in items.actions]
     decided = {i for d in items.decisions for i in d["segment_ids"]}
     open_questions = []
     speakers = {s["speaker"] for s in segments} | {p["name"] for p in participants}

@@ -300,7 +300,7 @@ def test_a_summary_whose_sentences_all_fail_falls_back_to_what_was_settled(setti
     pasted = {"title": "t", "sentences": [{"text": "So we decided to launch the beta on December tenth.", "ids": ["s0001"]}]}
     model = minutes_model(pasted, lambda n, line: {"keep": True, "text": "Launch the beta on December tenth"})
     mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
-    assert mins["summary"] == "Launch the beta on December tenth."
+    assert mins["summary"] == "The team decided to launch the beta on December tenth."
     assert any("repeats line s0001" in w for w in warnings)
 
 
@@ -466,3 +466,77 @@ def test_embedded_default_asks_the_model_only_about_open_candidates(settings):
     assert [d["text"] for d in mins["decisions"]] == ["Launch the beta on December tenth"]
     tasks = {a["task"]: (a["owner"], a["due"]) for a in mins["action_items"]}
     assert tasks == {"Fix the login bug": ("Bob", "2026-11-27"), "Look at the tablet layouts": ("Carol", None)}
+
+
+def test_copy_share_counts_runs_of_words_not_shared_words():
+    monologue = ("Okay, so the project is a new remote control. We want it to be original, trendy and user friendly. "
+                 "First we do the functional design, each on our own, and then the conceptual design together, "
+                 "then the detailed design after that, and the budget is twenty five Euros.")
+    lines = [seg(1, "Project Manager", monologue)]
+    # a sentence that summarises the monologue in its own order reuses words, not runs of them: kept
+    assert mi.copied_line("The team plans an original, user friendly remote control on a twenty five Euro budget.", lines) is None
+    # a clause pasted from it is a copy, however long the line around it
+    assert mi.copied_line("The detailed design comes after that.", lines) is None
+    assert mi.copied_line("Then the detailed design after that, and the budget is twenty five Euros.", lines)["id"] == "s0001"
+
+
+def test_reported_line_turns_a_transcript_line_into_reported_speech():
+    speakers = {"Project Manager", "Industrial Designer", "Marketing"}
+    assert mi.reported_line("Project Manager: We need a new remote control.", speakers) == \
+        "Project Manager says we need a new remote control."
+    assert mi.reported_line("Industrial Designer: I'll make an example.", speakers) == "Industrial Designer will make an example."
+    assert mi.reported_line("Marketing: Uh, um, is it easy to use?", speakers) == "Marketing asks: Is it easy to use?"
+    assert mi.reported_line("Marketing: I think it is good.", speakers) == "Marketing says they think it is good."
+    assert mi.reported_line("Marketing: LCD screens cost more.", speakers) == "Marketing says LCD screens cost more."
+    # not a speaker before the colon, or Korean: unchanged
+    assert mi.reported_line("Budget: twenty five Euros.", speakers) == "Budget: twenty five Euros."
+    assert mi.reported_line("김민지: 좋아요.", {"김민지"}) == "김민지: 좋아요."
+
+
+def test_a_long_item_keeps_the_sentence_that_says_it():
+    decision = ("Okay, so this is the overall budget for our project, and we looked at it last week with the finance people "
+                "and the numbers are the numbers. We decided to sell the remote for twenty five Euros. "
+                "And that's on the international market, not just in the UK, which is a big market for us.")
+    assert mi.item_sentence(decision, "decision") == "We decided to sell the remote for twenty five Euros."
+    action = ("We've got another meeting in thirty minutes and you'll get instructions by email once you are back at "
+              "your desks, that's how it works here. Can you look at the working design before then, please?")
+    assert mi.item_sentence(action, "action") == "Can you look at the working design before then, please?"
+    assert mi.item_sentence("Fix the login bug", "action") == "Fix the login bug"
+
+
+def test_fallback_sentences_read_as_minutes_in_both_languages():
+    # Korean: the noun form of a decision becomes a finished sentence; a task gets its owner and deadline back
+    assert mi.decision_sentence("베타 출시는 12월 10일로 확정") == "베타 출시는 12월 10일로 확정했습니다."
+    assert mi.decision_sentence("발표는 목요일로 미루기") == "발표는 목요일로 미루기로 했습니다."
+    assert mi.action_sentence("이준호", "로그인 버그를 고치기", "이번 주 금요일까지") == \
+        "이준호 님이 로그인 버그를 이번 주 금요일까지 고치기로 했습니다."
+    assert mi.action_sentence("박서연", "디자인 시안을 공유하기", "수요일") == "박서연 님이 디자인 시안을 수요일까지 공유하기로 했습니다."
+    assert mi.action_sentence(None, "회의록을 보내기", None) == "회의록을 보내기로 했습니다."
+    # English: an owner will do the task, the deadline after it; no owner: a to-do
+    assert mi.decision_sentence("Launch the beta on December tenth.") == "The team decided to launch the beta on December tenth."
+    assert mi.decision_sentence("The remote will have an LCD screen") == "Decided: the remote will have an LCD screen."
+    assert mi.action_sentence("Bob Lee", "Fix the login bug", "by Friday") == "Bob Lee will fix the login bug by Friday."
+    assert mi.action_sentence("Carol", "Send the LCD quote", "Monday") == "Carol will send the LCD quote by Monday."
+    assert mi.action_sentence(None, "Book a room", None) == "To do: book a room."
+    # a deadline already in the task is not said twice
+    assert mi.action_sentence("Bob", "Fix the login bug by Friday", "by Friday") == "Bob will fix the login bug by Friday."
+
+
+def test_when_every_model_sentence_is_a_pasted_line_the_summary_is_written_from_the_items(settings):
+    segs = [seg(0, "김민지", "베타 출시는 12월 10일로 확정하겠습니다."),
+            seg(1, "김민지", "준호 씨, 로그인 버그를 이번 주 금요일까지 고쳐 줄 수 있어요?"),
+            seg(2, "이준호", "네, 금요일까지 고쳐 놓을게요.")]
+    pasted = {"title": "베타 출시", "sentences": [{"text": "김민지: 베타 출시는 12월 10일로 확정하겠습니다.", "ids": ["s0000"]},
+                                                {"text": "이준호: 네, 금요일까지 고쳐 놓을게요.", "ids": ["s0002"]}]}
+
+    def item_for(n, line):
+        if "확정" in line:
+            return {"keep": True, "text": "베타 출시는 12월 10일로 확정"}
+        if "버그" in line:
+            return {"keep": True, "text": "로그인 버그를 고치기", "owner": "이준호", "due_phrase": "이번 주 금요일까지"}
+        return {"keep": False}
+
+    mins, warnings = summarize_meeting(context(settings, minutes_model(pasted, item_for)), segs, people("김민지", "이준호"),
+                                       THURSDAY, "Asia/Seoul", "ko")
+    assert mins["summary"] == "베타 출시는 12월 10일로 확정했습니다. 이준호 님이 로그인 버그를 이번 주 금요일까지 고치기로 했습니다."
+    assert sum("repeats line" in w for w in warnings) == 2  # both pasted lines named in the warnings
