@@ -32,7 +32,7 @@ _EN_DECIDED = re.compile(
     r"\b(?:decided|agreed|we agree|it'?s agreed|settled|final decision|confirmed|approved|"
     r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to|we should) (?:go|stick) with|"
     r"(?:we'?ll|we will|let'?s|we'?re going to|we are going to) go for (?:the|a|it)\b|it is then|it'?s decided|"
-    r"so that'?s (?:it|settled|decided))",
+    r"so that'?s (?:settled|decided))",  # not "so that's it": a speaker finishing their turn
     re.I)
 # "December tenth it is." / "Blue it is, then.": a short sentence that closes a choice (not "the rest of it is")
 _EN_IT_IS = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|right|then|alright|all right|agreed)\W+)*(?:[\w'-]+\s+){1,3}it is(?:,? then)?\W*$", re.I)
@@ -56,6 +56,13 @@ _ASSIGN = re.compile(
     r"|(?:님|씨)(?:이|가|께서)? (?:맡아|담당)|맡아 주세요|담당해 주세요", re.I)
 _REQUEST = re.compile(r"\b(?:can you|could you|would you|please|need you to|will you)\b|주세요|줄 수 있|줄래|주실|부탁", re.I)
 _QUESTION = re.compile(r"\?\s*$")
+# a speaker unsure of their own suggestion ("I dunno if we should have a targeted remote"): not a proposal
+_HEDGE = re.compile(r"\b(?:i dunno|i don'?t know|i'?m not sure|not sure (?:if|whether)|(?:i'?m |i was |just )wondering|i wonder)\b"
+                    r"|(?:잘 모르겠|모르겠지만|글쎄)", re.I)
+# what follows an assent word and takes it back or moves on ("Yep. I'm just wondering whether …", "네, 근데 …?")
+_ASSENT_THEN_DOUBT = re.compile(r"\?|\b(?:wondering|wonder|but|however|although|what|how)\b|(?:근데|그런데|하지만|다만)", re.I)
+# a wh-question, with or without its question mark: "What are your experiences with remote controls"
+_EN_WH_QUESTION = re.compile(r"^\W*(?:what|which|who|how|why|where|when)\s+(?:are|is|do|does|did|was|were|can|could|should|would|will)\b", re.I)
 
 
 def is_explicit_decision(text: str) -> bool:
@@ -71,13 +78,20 @@ def is_explicit_decision(text: str) -> bool:
 
 
 def is_proposal(text: str) -> bool:
-    """A suggestion to the group: "let's …", "we should …", "shall we", "…하죠", "…할까요"."""
+    """A suggestion to the group: "let's …", "we should …", "shall we", "…하죠", "…할까요". A hedged one
+    ("I dunno if we should …") is not."""
+    if _HEDGE.search(text):
+        return False
     return bool(_EN_PROPOSAL.search(text) or _KO_PROPOSAL.search(text) or _QUESTION.search(text))
 
 
 def is_assent(text: str) -> bool:
-    """Another speaker agreeing: "yes", "sounds good", "works for me", "네", "좋아요", "충분합니다"."""
+    """Another speaker agreeing: "yes", "sounds good", "works for me", "네", "좋아요", "충분합니다". An assent word
+    followed by a doubt or a new question ("Yep. I'm just wondering whether …") is not agreement."""
     if _EN_DISSENT.search(text) and not re.search(r"\b(?:agreed|works for me|sounds good)\b", text, re.I):
+        return False
+    sentences = split_sentences(text)
+    if len(sentences) > 1 and _ASSENT_THEN_DOUBT.search(" ".join(sentences[1:])):
         return False
     return bool(_EN_ASSENT.search(text) or _KO_ASSENT.search(text))
 
@@ -752,7 +766,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
             text = statement_part(text)  # "…확정하겠습니다. 다들 괜찮죠?" -> the statement; a bare question is none
-            if not has_agreement(cand.lines) or not text:
+            if not has_agreement(cand.lines) or not text or _EN_WH_QUESTION.match(text):
                 out.rejected += 1
                 continue
             ids = list(dict.fromkeys(ids + [s["id"] for s in cand.replies]))

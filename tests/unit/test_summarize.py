@@ -80,6 +80,22 @@ def test_agreement_needs_an_explicit_word_or_a_proposal_with_assent():
     assert not mi.has_agreement([seg(1, "A", "The build is green.")])
 
 
+def test_turn_endings_hedges_and_assents_that_move_on_settle_nothing():
+    # "so that's it" ends a turn (AMI TS3010a); it is not "so that's settled"
+    assert not mi.is_explicit_decision("So that's it. Now we can make a new one.")
+    assert mi.is_explicit_decision("Okay, so that's settled then.")
+    # a speaker unsure of their own idea proposes nothing (AMI IS1006a)
+    assert not mi.has_agreement([seg(1, "A", "I dunno if it's, or if we should have a targeted remote control."),
+                                 seg(2, "B", "Okay.")])
+    assert not mi.has_agreement([seg(1, "A", "자료는 공유 폴더에 올리죠, 잘 모르겠지만."), seg(2, "B", "네.")])
+    # "Yep." followed by a new question is not agreement (AMI ES2006a); "Yes. Then it's thirteen Euros." is
+    assert not mi.is_assent("Yep. I'm just wondering whether there is any special feature we want.")
+    assert not mi.is_assent("네. 근데 그건 누가 하죠?")
+    assert mi.is_assent("Yes. Then it's only thirteen Euros.")
+    assert mi.has_agreement([seg(1, "A", "Let's change the joystick into four buttons."),
+                             seg(2, "B", "Yes. Then it's only thirteen Euros.")])
+
+
 def test_candidates_skip_fillers_injection_and_unagreed_decisions():
     segs = [seg(1, "A", "Yes.", "decision"), seg(2, "B", "So, next.", "decision"),
             seg(3, "A", "Twenty five Euro for a remote control.", "decision"), seg(4, "B", "Yeah, that's the price we want.", "content"),
@@ -540,3 +556,11 @@ def test_when_every_model_sentence_is_a_pasted_line_the_summary_is_written_from_
                                        THURSDAY, "Asia/Seoul", "ko")
     assert mins["summary"] == "베타 출시는 12월 10일로 확정했습니다. 이준호 님이 로그인 버그를 이번 주 금요일까지 고치기로 했습니다."
     assert sum("repeats line" in w for w in warnings) == 2  # both pasted lines named in the warnings
+
+
+def test_a_question_is_never_a_decision_even_without_its_question_mark(settings):
+    segs = [seg(1, "Alice", "Okay, we agreed on the budget. What are your experiences with remote controls?", "decision"),
+            seg(2, "Bob", "Yeah.", "small_talk")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "What are your experiences with remote controls"})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert all(not d["text"].lower().startswith("what are") for d in mins["decisions"])
