@@ -56,6 +56,7 @@ _ASSIGN = re.compile(
     r"|(?:님|씨)(?:이|가|께서)? (?:맡아|담당)|맡아 주세요|담당해 주세요", re.I)
 _REQUEST = re.compile(r"\b(?:can you|could you|would you|please|need you to|will you)\b|주세요|줄 수 있|줄래|주실|부탁", re.I)
 _QUESTION = re.compile(r"\?\s*$")
+_BACKCHANNEL = re.compile(r"^\W*(?:mm-?hmm|hm-?hmm|mm|uh-?huh|alright|all right|okay|ok|yeah|yep|sure|right|cool)\W*$", re.I)
 # a speaker unsure of their own suggestion ("I dunno if we should have a targeted remote"): not a proposal
 _HEDGE = re.compile(r"\b(?:i dunno|i don'?t know|i'?m not sure|not sure (?:if|whether)|(?:i'?m |i was |just )wondering|i wonder)\b"
                     r"|(?:잘 모르겠|모르겠지만|글쎄)", re.I)
@@ -136,8 +137,10 @@ class Candidate:
         or an owner may be read. Other neighbours are context only."""
         own = [self.segment]
         asks = is_request(self.segment["text"]) or bool(_QUESTION.search(self.segment["text"]))
+        # a task given to "you" is acknowledged by whoever it was given to ("you're looking at …" — "Mm-hmm.")
+        acknowledged = lambda reply: bool(_ASSIGN.search(self.segment["text"]) and _BACKCHANNEL.match(reply))  # noqa: E731
         if asks and self.after and self.after[0]["speaker"] != self.segment["speaker"] and (
-                is_assent(self.after[0]["text"]) or promises(self.after[0]["text"])):
+                is_assent(self.after[0]["text"]) or promises(self.after[0]["text"]) or acknowledged(self.after[0]["text"])):
             own.append(self.after[0])
         if self.before and self.before[-1]["speaker"] != self.segment["speaker"] and is_request(self.before[-1]["text"]) \
                 and (is_assent(self.segment["text"]) or promises(self.segment["text"])):
@@ -672,10 +675,32 @@ def _without_rieul(syllable: str) -> str:
     return chr(ord(syllable) - 8)
 
 
+# a task given to "you": "…so basically you're looking at the working design, and …" -> "Look at the working design"
+_EN_YOU_TASK = re.compile(
+    r"\byou(?:'re| are|'ll| will)?\s+(?:(?:going to|gonna)\s+)?(?:be\s+)?"
+    r"(?P<verb>looking at|working on|doing|handling|taking care of|look at|work on|handle|take care of)\s+"
+    r"(?P<object>[^,.;!?]+)", re.I)
+_EN_YOU_VERB = {"looking at": "Look at", "working on": "Work on", "doing": "Do", "handling": "Handle",
+                "taking care of": "Take care of"}
+
+
+def assigned_task(text: str) -> str | None:
+    """The first task a line gives to "you", as a task: "Um, so I'm basically you're looking at the working
+    design," -> "Look at the working design"; None when the line gives none in that form."""
+    m = _EN_YOU_TASK.search(" ".join(text.split()))
+    if not m or len(m.group("object").split()) < 2:
+        return None
+    verb = m.group("verb").lower()
+    return f"{_EN_YOU_VERB.get(verb, verb.capitalize())} {m.group('object').strip()}"
+
+
 def as_task(text: str, lang: str) -> str:
     """A request or promise as a task: "Bob, can you fix the login bug by Friday?" -> "Fix the login bug by
     Friday"; "Please send a calendar invite." -> "Send a calendar invite"; "네, 금요일까지 고쳐 놓을게요." ->
-    "금요일까지 고쳐 놓기". Other lines are only cleaned."""
+    "금요일까지 고쳐 놓기"; a task given to "you" (:func:`assigned_task`). Other lines are only cleaned."""
+    given = assigned_task(text) if not has_hangul(text) else None
+    if given:
+        return given
     out = _EN_ASK.sub("", " ".join(text.split())).rstrip(" ?")
     out = clean_statement(out, lang)
     return ko_task(out).rstrip(" ?") if has_hangul(out) else out

@@ -564,3 +564,21 @@ def test_a_question_is_never_a_decision_even_without_its_question_mark(settings)
     model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": "What are your experiences with remote controls"})
     mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert all(not d["text"].lower().startswith("what are") for d in mins["decisions"])
+
+
+def test_a_task_given_to_you_is_worded_by_code_and_owned_by_who_acknowledged_it(settings):
+    # AMI ES2006a: the project manager hands out work; the one who answers "Mm-hmm" is the one addressed
+    segs = [seg(1, "Project Manager", "Um we've got another meeting in thirty minutes, so Im basically you're looking at "
+                                      "the working design,", "content"),
+            seg(2, "User Interface", "Mm-hmm.", "small_talk"),
+            seg(3, "Project Manager", "Okay, so for you it's the technical functions, you're gonna be working on the look and feel.",
+                "content"),
+            seg(4, "Industrial Designer", "Alright.", "small_talk")]
+    model = minutes_model(SUMMARY_EN)  # the model words nothing: the firm assignments are worded by code
+    ctx = context(settings, model)
+    settings.summarizer.firm_items_by_model = False
+    roles = people("Project Manager", "User Interface", "Industrial Designer", "Marketing")
+    mins, _ = summarize_meeting(ctx, segs, roles, THURSDAY, "UTC", "en")
+    got = {(a["owner"], a["task"]) for a in mins["action_items"]}
+    assert got == {("User Interface", "Look at the working design"), ("Industrial Designer", "Work on the look and feel")}
+    assert mi.assigned_task("Bob, can you fix the bug?") is None  # a request keeps its own wording (as_task)
