@@ -228,7 +228,15 @@ class ModelHub:
         """``attempt`` with the primary model, else with the fallback; returns (value, model id used)."""
         primary = self.stage_model(stage)
         try:
-            return attempt(self._ready(primary), False), primary.model_id
+            try:
+                return attempt(self._ready(primary), False), primary.model_id
+            except Exception as lost:
+                # the embedded server went away mid-run (killed, out of memory): start it again, once
+                if not (primary.local and lost_connection(lost) and not shared_server(self.settings).healthy()):
+                    raise
+                log.warning("%s: the local model server went away (%s); restarting it", stage, one_line(lost, 120))
+                self.warnings.append(f"{stage}: the local model server went away; restarted it and asked again")
+                return attempt(self._ready(primary), False), primary.model_id
         except Exception as e:  # noqa: BLE001 - any failure of the primary tries the fallback
             fb = self.stage_model(stage, fallback=True)
             if fb is None:
@@ -326,3 +334,18 @@ def _streamed(model: Any, messages: list[BaseMessage], on_text: Callable[[str], 
         return AIMessage("")
     return AIMessage(message_text(whole), usage_metadata=getattr(whole, "usage_metadata", None),
                      response_metadata=getattr(whole, "response_metadata", {}) or {})
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a refused or dropped connection to the model server."""
+    import httpx
+    import openai
+
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        if isinstance(e, (openai.APIConnectionError, httpx.ConnectError, httpx.RemoteProtocolError, ConnectionError)):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False

@@ -17,7 +17,7 @@ import core.llama_server as ls
 from core.llama_server import QWEN_15B, LlamaServer, binary_path, binary_state
 from core.llm import ModelHub, language_matches
 from core.metrics import Metrics
-from core.settings import LocalServerSettings, Settings
+from core.settings import LLMStage, LocalServerSettings, Settings
 from tests.fixtures import ROOT, free_port
 
 _RACER = """
@@ -195,3 +195,28 @@ def test_real_server_stops_cleanly(models_dir, tmp_path, real_server):
     srv.stop()
     assert not srv.healthy() and not s.path("run", "llama-server.json").exists()
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_answer_is_started_again_and_the_call_answered(models_dir, tmp_path):
+    """The embedded server dies while it writes an answer (killed, out of memory): the hub starts a new one
+    and asks again, once, with a warning; the caller gets the answer, not a connection error."""
+    import signal
+    import threading
+
+    s = Settings(data_dir=tmp_path, models_dir=models_dir, local_server=LocalServerSettings(port=free_port()),
+                 summarizer=LLMStage(max_tokens=120))  # ~6 s of writing: the kill at 2 s lands mid-answer
+    server = ls.shared_server(s)
+    server.ensure_running()
+    first_pid = server.pid
+    hub = ModelHub(s, use_cache=False, metrics=Metrics())
+    killer = threading.Timer(2.0, lambda: os.kill(first_pid, signal.SIGKILL))
+    killer.start()
+    try:
+        text = hub.complete("summarizer", [HumanMessage("Count from one to two hundred in words, one per line.")])
+    finally:
+        killer.cancel()
+        server.stop()
+    assert text.strip()
+    assert any("went away" in w for w in hub.warnings), hub.warnings
+    assert server.pid is None and first_pid is not None

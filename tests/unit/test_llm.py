@@ -18,6 +18,7 @@ from langchain_openai import ChatOpenAI
 from core.errors import InputError, ModelError
 from core.llama_server import shared_server
 from core.llm import ModelHub, estimate_tokens, extract_json, language_matches, parse_reply
+from core.llm.providers import override_model
 from core.llm.tokens import split_counts
 from core.metrics import Metrics, load_totals
 from core.settings import LLMStage
@@ -298,3 +299,46 @@ def test_langchain_provider_through_init_chat_model(tmp_path, monkeypatch):
         ModelHub(bad).chat("chat", start_server=False)
     with pytest.raises(InputError, match="only available to tests"):
         ModelHub(hub_settings(tmp_path, chat=LLMStage(provider="fake"))).chat("chat", start_server=False)
+
+
+class DropsOnce(Recording):
+    """A fake local model whose server drops the first connection (killed mid-run), then answers."""
+
+    dropped: int = 0
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        if not self.dropped:
+            self.dropped += 1
+            raise ConnectionRefusedError("[Errno 111] Connection refused")
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+@pytest.mark.parametrize("server_back_by_itself", [False, True])
+def test_a_local_server_lost_mid_run_is_started_again_once(tmp_path, monkeypatch, server_back_by_itself):
+    import dataclasses
+
+    import core.llm.hub as hub_module
+
+    s = hub_settings(tmp_path)
+    model = DropsOnce(replies=["after the restart"])
+    monkeypatch.setattr(hub_module, "override_model", lambda m, cfg: dataclasses.replace(override_model(m, cfg), local=True))
+    server = shared_server(s)
+    starts: list[int] = []
+    monkeypatch.setattr(server, "ensure_running", lambda: starts.append(1) or server.base_url)
+    monkeypatch.setattr(server, "healthy", lambda: server_back_by_itself)
+    hub = ModelHub(s, overrides={"summarizer": model})
+    if server_back_by_itself:  # a healthy server refused: not a lost server, so no second try
+        with pytest.raises(ModelError, match="Connection refused"):
+            hub.complete("summarizer", HUB_MESSAGES)
+        assert len(starts) == 1
+        return
+    assert hub.complete("summarizer", HUB_MESSAGES) == "after the restart"
+    assert len(starts) == 2  # checked before the call, started again after the drop
+    assert any("went away" in w for w in hub.warnings)
+
+
+def test_a_model_that_keeps_failing_is_not_retried_as_a_lost_server(tmp_path):
+    hub = ModelHub(hub_settings(tmp_path), overrides={"chat": Recording(fail_with="timed out")})
+    with pytest.raises(ModelError, match="timed out"):
+        hub.complete("chat", HUB_MESSAGES)
+    assert not any("went away" in w for w in hub.warnings)
