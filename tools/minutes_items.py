@@ -844,12 +844,19 @@ _RATING = re.compile(r"\bgive (?:it|them|this|that|(?:the )?[\w-]+(?: [\w-]+)?) 
 def plausible_item(text: str, kind: str) -> bool:
     """Cheap checks on a statement from a candidate the lines leave open: at least two content words, not an
     opinion or a score given in the meeting ("I think a two", "Give the colours a two"), and for a decision
-    not a condition ("If we lose the LCD …") or a question."""
+    three content words, not a reply or a turn ending ("It is. But then …", "That's it. So …"), a condition
+    ("If we lose the LCD …") or a question."""
     if not substantive(text) or _OPINION.search(text) or _RATING.search(text):
         return False
     if kind != "decision":
         return True
+    if not substantive(text, 3) or _BARE_REPLY.match(text):  # "Change channels", "It is. But then …", "That's it. So …"
+        return False
     return not (_CONDITIONAL.search(text) or not statement_part(text))
+
+
+# a statement that opens with a reply or a turn ending says what someone answered, not what was decided
+_BARE_REPLY = re.compile(r"^\W*(?:(?:so|and|yeah|yes|okay|ok)\W+)*(?:that'?s it|it is|it'?s that|that'?s all)\b", re.I)
 
 
 MAX_ITEM_WORDS = 20  # an item longer than this is a copied monologue, not a statement

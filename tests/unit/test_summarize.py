@@ -439,6 +439,12 @@ def test_scores_and_opinions_given_in_the_meeting_are_not_items():
                  "I think it's a five on that scale"):
         assert not mi.plausible_item(text, "action") and not mi.plausible_item(text, "decision"), text
     assert mi.plausible_item("Send the battery report to Dan", "action")
+    # an open decision names what was decided (AMI IS1006a / TS3010a / TS3010d): not a reply or a turn ending
+    for text in ("Change channels", "It is. But then it will be just that ones",
+                 "That's it. So and after it you have to save it. Now we can make a new one"):
+        assert not mi.plausible_item(text, "decision"), text
+    for text in ("Change the colours of the frame", "Use the blue logo", "발표는 목요일로 미루기", "디자인은 파란색으로"):
+        assert mi.plausible_item(text, "decision"), text
     # "you'll be able to …" is a prediction, not a task given to someone
     segs = [seg(1, "Dan", "One day you'll be able to genetically modify them.", "action"),
             seg(2, "Eve", "You'll be working on the case design.", "content"), seg(3, "Dan", "Okay.", "small_talk")]
