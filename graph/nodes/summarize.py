@@ -30,6 +30,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model, field_validator
 
 from core.dates import parse_datetime
+from core.errors import ModelError
 from core.meeting import MinutesRecord, Participant, Segment, empty_minutes
 from core.metrics import timed_stage
 from core.prompts import render
@@ -121,20 +122,33 @@ def candidate_block(number: int, cand: mi.Candidate) -> str:
     return "\n".join(rows)
 
 
+def ask_or_warn(ctx: Context, schema, messages: list, lang: str, what: str, warnings: list[str]):
+    """The summarizer's answer, or None and a warning when the model gave none usable (invalid output after
+    repair, cut off, timed out): one failed call costs its part of the minutes, not the meeting."""
+    try:
+        return ctx.models.structured("summarizer", schema, messages, language=lang)
+    except ModelError as e:
+        warnings.append(f"{what}: {e}")
+        return None
+
+
 def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str, *,
-              firm_too: bool = True) -> list[tuple[mi.Candidate, mi.ItemAnswer]]:
+              firm_too: bool = True, warnings: list[str] | None = None) -> list[tuple[mi.Candidate, mi.ItemAnswer]]:
     """An answer for every candidate, in meeting order: the model's, ``summarizer.items_per_call()`` candidates
     per call (one at a time for the embedded model; an unanswered one is rejected). Unless ``firm_too``, a
-    candidate whose lines settle it is not asked: it is kept with no words, and code restates its line."""
+    candidate whose lines settle it is not asked: it is kept with no words, and code restates its line. A
+    call that fails leaves its candidates unanswered (firm ones are still kept in their lines' words), with
+    a warning in ``warnings``."""
+    warnings = [] if warnings is None else warnings
     per_call = ctx.settings.summarizer.items_per_call()
     asked = [c for c in cands if firm_too or not c.firm]
     answers = {id(c): mi.ItemAnswer(keep=True, text="") for c in cands if c.firm and not firm_too}
     for start in range(0, len(asked), per_call):
         batch = asked[start : start + per_call]
         text = "\n\n".join(candidate_block(i + 1, c) for i, c in enumerate(batch))
-        drafts = ctx.models.structured("summarizer", items_schema(len(batch)), [SystemMessage(system), HumanMessage(text)],
-                                       language=lang)
-        by_n = {d.n: d for d in drafts.items}
+        drafts = ask_or_warn(ctx, items_schema(len(batch)), [SystemMessage(system), HumanMessage(text)], lang,
+                             f"candidates {start + 1}-{start + len(batch)} went unanswered, firm ones kept as said", warnings)
+        by_n = {d.n: d for d in drafts.items} if drafts else {}
         for i, cand in enumerate(batch):
             d = by_n.get(i + 1)
             answers[id(cand)] = mi.ItemAnswer(keep=bool(d and d.keep), text=d.text if d else "")
@@ -142,8 +156,9 @@ def ask_items(ctx: Context, cands: list[mi.Candidate], system: str, lang: str, *
 
 
 def check_sentences(sentences: list[str], pool: list[Segment], participants: list[Participant]) -> tuple[list[str], list[str]]:
-    """Summary sentences that pass the attribution and no-pasted-line checks; and the warnings. A sentence's
-    lines are the ones its words come from (the best two, then the best three when a name does not fit)."""
+    """Summary sentences that pass the attribution and no-pasted-line checks, each once; and the warnings. A
+    sentence's lines are the ones its words come from (the best two, then the best three when a name does not
+    fit)."""
     by_id = {s["id"]: s for s in pool}
     speakers = {s["speaker"] for s in pool} | {p["name"] for p in participants}
     kept, warnings = [], []
@@ -165,13 +180,22 @@ def check_sentences(sentences: list[str], pool: list[Segment], participants: lis
             continue
         if fixed != text:
             warnings.append(f"summary sentence re-attributed to the speaker of its lines: {text!r} -> {fixed!r}")
+        if any(grounding.similar(fixed, k) for k in kept):
+            continue  # said already (neighbouring parts of a long meeting overlap)
         kept.append(fixed)
     return kept, warnings
 
 
+def fallback_title(when: datetime, lang: str) -> str:
+    """The title when no summary call answered: the meeting's day."""
+    return f"{when.date().isoformat()} 회의" if lang == "ko" else f"Meeting of {when.date().isoformat()}"
+
+
 def draft_summary(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime,
-                  lang: str) -> tuple[str, str, list[str], list[str], str]:
-    """(title, summary, sentences, open questions, prompt): one call, or a map over chunks and a reduce."""
+                  lang: str, warnings: list[str]) -> tuple[str, str, list[str], list[str], str]:
+    """(title, summary, sentences, open questions, prompt): one call, or a map over chunks and a reduce. A chunk
+    whose call fails is left out and a failed reduce leaves the chunks' sentences, each with a warning; when
+    no call answers, the sentences are empty and the caller writes the summary from the items."""
     stage = ctx.settings.summarizer
     who = ", ".join(p["name"] for p in participants) or "unknown"
     system = render("summarize", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"), participants=who)
@@ -179,19 +203,21 @@ def draft_summary(ctx: Context, segments: list[Segment], participants: list[Part
     system_tokens, *line_tokens = ctx.models.count_tokens_each("summarizer", [system, *lines])  # one /tokenize call
     budget = stage.context_size - stage.max_tokens - system_tokens - PROMPT_RESERVE
     chunks = chunk_segments(segments, max(budget, 256), dict(zip(lines, line_tokens)).__getitem__)
-    drafts = [ctx.models.structured("summarizer", DraftSummary,
-                                    [SystemMessage(system), HumanMessage("\n".join(transcript_lines(chunk)))], language=lang)
-              for chunk in chunks]
+    answered = [ask_or_warn(ctx, DraftSummary, [SystemMessage(system), HumanMessage("\n".join(transcript_lines(chunk)))],
+                            lang, f"summary of part {i + 1} of {len(chunks)} left out", warnings)
+                for i, chunk in enumerate(chunks)]
+    drafts = [d for d in answered if d is not None]
     sentences = [s for d in drafts for s in d.sentences]
     questions = [q for d in drafts for q in d.open_questions]
-    title = drafts[0].title
+    title = drafts[0].title if drafts else fallback_title(when, lang)
     summary = ""
     if len(drafts) > 1:
         parts = "\n\n".join(f"Part {i + 1}: " + " ".join(d.sentences) for i, d in enumerate(drafts))
         reduce_prompt = render("summarize_reduce", lang, meeting_date=when.date().isoformat())
-        combined = ctx.models.structured("summarizer", CombinedSummary, [SystemMessage(reduce_prompt), HumanMessage(parts)],
-                                         language=lang)
-        title, summary = combined.title, combined.summary
+        combined = ask_or_warn(ctx, CombinedSummary, [SystemMessage(reduce_prompt), HumanMessage(parts)], lang,
+                               "combined summary not written, the parts' sentences kept", warnings)
+        if combined is not None:
+            title, summary = combined.title, combined.summary
         system += "\n" + reduce_prompt
     return title, summary, sentences, questions, system
 
@@ -205,12 +231,13 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
     warnings = mi.injection_warnings(pool)
     clean = [s for s in pool if not looks_like_injection(s["text"])]
     transcript = "\n".join(s["text"] for s in segments)
-    title, combined, sentences, questions, summary_prompt = draft_summary(ctx, clean, participants, when, lang)
+    title, combined, sentences, questions, summary_prompt = draft_summary(ctx, clean, participants, when, lang, warnings)
     who = ", ".join(p["name"] for p in participants) or "unknown"
     items_prompt = render("summarize_items", lang, meeting_date=when.date().isoformat(), weekday=when.strftime("%A"),
                           participants=who)
     cands = mi.candidates(segments)
-    answers = ask_items(ctx, cands, items_prompt, lang, firm_too=ctx.settings.summarizer.asks_firm_items()) if cands else []
+    answers = ask_items(ctx, cands, items_prompt, lang, firm_too=ctx.settings.summarizer.asks_firm_items(),
+                        warnings=warnings) if cands else []
     items = mi.assemble_items(answers, participants, meeting_day=when.date(), lang=lang,
                               resolve_due=lambda phrase: due_date(phrase, when, tz, lang),
                               prompt_text=items_prompt + "\n" + summary_prompt, transcript_text=transcript)

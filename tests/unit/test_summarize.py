@@ -588,3 +588,53 @@ def test_a_task_given_to_you_is_worded_by_code_and_owned_by_who_acknowledged_it(
     got = {(a["owner"], a["task"]) for a in mins["action_items"]}
     assert got == {("User Interface", "Look at the working design"), ("Industrial Designer", "Work on the look and feel")}
     assert mi.assigned_task("Bob, can you fix the bug?") is None  # a request keeps its own wording (as_task)
+
+
+def failing_where(respond, fails):
+    """``respond``, except that prompts for which ``fails(prompt)`` holds get an answer no repair can use."""
+    return lambda prompt: "I cannot help with that" if fails(prompt) else respond(prompt)
+
+
+def is_reduce(prompt: str) -> bool:
+    return "partial" in prompt.split("\n", 1)[0]
+
+
+def test_a_failed_reduce_keeps_the_parts_sentences_and_says_so(settings):
+    # AMI IS1006b: the reduce of a long meeting was cut off twice and the whole meeting failed
+    good = minutes_model({"title": "Reports", "sentences": [{"text": "Reports were discussed.", "ids": []}]},
+                         lambda n, line: {"keep": True, "text": line.replace("I'll prepare", "Prepare")})
+    model = fake_model(failing_where(good.respond, is_reduce))
+    settings.summarizer.context_size = 4096
+    mins, warnings = summarize_meeting(context(settings, model), long_meeting(30, 10), people("Alice", "Bob"), THURSDAY,
+                                       "Asia/Seoul", "en")
+    assert any(is_reduce(p) for p in model.prompts)  # the reduce was asked, and failed
+    assert mins["summary"] == "Reports were discussed." and mins["title"] == "Reports"
+    assert len(mins["action_items"]) == 30
+    assert any(w.startswith("combined summary not written, the parts' sentences kept: summarizer:") for w in warnings)
+
+
+def test_when_no_summary_call_answers_the_minutes_are_written_from_the_items(settings):
+    segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
+            seg(2, "Bob", "Agreed, December tenth.", "content"),
+            seg(3, "Bob", "I'll send the release notes by Friday.", "action")]
+    good = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+    model = fake_model(failing_where(good.respond, lambda p: not re.search(r"^#1 \(", p, re.M)))
+    mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert mins["title"] == "Meeting of 2026-11-26"
+    assert mins["summary"] == ("The team decided to launch the beta on December tenth. "
+                               "Bob will send the release notes by Friday.")
+    assert [a["owner"] for a in mins["action_items"]] == ["Bob"]
+    assert any(w.startswith("summary of part 1 of 1 left out: summarizer:") for w in warnings)
+
+
+def test_a_failed_items_call_loses_only_its_candidates(settings):
+    segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
+            seg(2, "Bob", "Agreed, December tenth.", "content"),
+            seg(3, "Bob", "Maybe we could look at the pricing page too.", "action")]
+    good = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+    model = fake_model(failing_where(good.respond, lambda p: bool(re.search(r"^#1 \(", p, re.M))))
+    mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert mins["summary"] == "The team reviewed the launch."
+    assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0001"]  # firm: kept in its line's words
+    assert mins["action_items"] == []  # not firm and unanswered: not an item
+    assert any(w.startswith("candidates 1-") and "went unanswered" in w for w in warnings)
