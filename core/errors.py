@@ -27,6 +27,11 @@ class ModelError(MinutesError):
     """A model could not be assembled, started, or gave unusable output after repair."""
 
 
+class ModelAnswerError(ModelError):
+    """A model is there but this answer is lost: invalid after repair, cut off, or past the stage's timeout.
+    A caller may do without that one answer (and say so); a model that cannot be reached is a ``ModelError``."""
+
+
 class AssetError(ModelError):
     """Embedded model weights are missing, incomplete or fail their checksum."""
 

@@ -30,7 +30,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ValidationError
 
 from core.cache import Cache, cache_key
-from core.errors import ModelError
+from core.errors import ModelAnswerError, ModelError
 from core.llama_server import shared_server
 from core.llm.providers import StageModel, build_stage_model, override_model, stage_config, stage_semaphore
 from core.llm.structured import (
@@ -242,7 +242,7 @@ class ModelHub:
             if fb is None:
                 if isinstance(e, ModelError):
                     raise
-                raise ModelError(
+                raise (ModelAnswerError if timed_out(e) else ModelError)(
                     f"{stage}: {primary.model_id} failed: {one_line(e)}",
                     hint="check the model server (for local: the llama-server log in the data dir's logs/)",
                 ) from e
@@ -306,7 +306,7 @@ class ModelHub:
             text, result, err, truncated = ask(convo)
             if result is None:
                 why = "cut off at max_tokens" if truncated else one_line(err, 200)
-                raise ModelError(
+                raise ModelAnswerError(
                     f"{stage}: {sm.model_id} gave invalid {schema.__name__} output twice: {why}",
                     hint="try again, raise this stage's max_tokens, or point it at a stronger model in the settings",
                 )
@@ -334,6 +334,21 @@ def _streamed(model: Any, messages: list[BaseMessage], on_text: Callable[[str], 
         return AIMessage("")
     return AIMessage(message_text(whole), usage_metadata=getattr(whole, "usage_metadata", None),
                      response_metadata=getattr(whole, "response_metadata", {}) or {})
+
+
+def timed_out(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a request that ran past its timeout."""
+    import httpx
+    import openai
+
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        if isinstance(e, (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def lost_connection(error: BaseException) -> bool:

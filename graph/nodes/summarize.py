@@ -30,7 +30,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model, field_validator
 
 from core.dates import parse_datetime
-from core.errors import ModelError
+from core.errors import ModelAnswerError
 from core.meeting import MinutesRecord, Participant, Segment, empty_minutes
 from core.metrics import timed_stage
 from core.prompts import render
@@ -124,10 +124,11 @@ def candidate_block(number: int, cand: mi.Candidate) -> str:
 
 def ask_or_warn(ctx: Context, schema, messages: list, lang: str, what: str, warnings: list[str]):
     """The summarizer's answer, or None and a warning when the model gave none usable (invalid output after
-    repair, cut off, timed out): one failed call costs its part of the minutes, not the meeting."""
+    repair, cut off, timed out): one lost answer costs its part of the minutes, not the meeting. A model that
+    cannot be reached or started still fails the stage (``ModelError``): minutes without it would be silent."""
     try:
         return ctx.models.structured("summarizer", schema, messages, language=lang)
-    except ModelError as e:
+    except ModelAnswerError as e:
         warnings.append(f"{what}: {e}")
         return None
 

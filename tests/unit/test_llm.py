@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_openai import ChatOpenAI
 
-from core.errors import InputError, ModelError
+from core.errors import InputError, ModelAnswerError, ModelError
 from core.llama_server import shared_server
 from core.llm import ModelHub, estimate_tokens, extract_json, language_matches, parse_reply
 from core.llm.providers import override_model
@@ -230,7 +230,7 @@ def test_parse_reply_repairs_syntax_but_not_shape_or_truncation():
 def test_structured_invalid_twice_raises_model_error(tmp_path):
     fake = Recording(replies=["no json here", '{"title": 5}'])
     hub = ModelHub(hub_settings(tmp_path), overrides={"summarizer": fake}, metrics=Metrics())
-    with pytest.raises(ModelError, match="invalid HubMinutes output twice") as e:
+    with pytest.raises(ModelAnswerError, match="invalid HubMinutes output twice") as e:  # the answer lost, not the model
         hub.structured("summarizer", HubMinutes, HUB_MESSAGES)
     assert "\n" not in str(e.value)
     # nothing was cached for the failed call
@@ -339,6 +339,18 @@ def test_a_local_server_lost_mid_run_is_started_again_once(tmp_path, monkeypatch
 
 def test_a_model_that_keeps_failing_is_not_retried_as_a_lost_server(tmp_path):
     hub = ModelHub(hub_settings(tmp_path), overrides={"chat": Recording(fail_with="timed out")})
-    with pytest.raises(ModelError, match="timed out"):
+    with pytest.raises(ModelAnswerError, match="timed out"):  # a timeout loses the answer; the caller may go on
         hub.complete("chat", HUB_MESSAGES)
     assert not any("went away" in w for w in hub.warnings)
+
+
+class Refuses(Recording):
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+
+def test_an_unreachable_model_is_a_model_error_not_a_lost_answer(tmp_path):
+    hub = ModelHub(hub_settings(tmp_path), overrides={"chat": Refuses()})
+    with pytest.raises(ModelError, match="Connection refused") as e:
+        hub.complete("chat", HUB_MESSAGES)
+    assert not isinstance(e.value, ModelAnswerError)

@@ -638,3 +638,15 @@ def test_a_failed_items_call_loses_only_its_candidates(settings):
     assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0001"]  # firm: kept in its line's words
     assert mins["action_items"] == []  # not firm and unanswered: not an item
     assert any(w.startswith("candidates 1-") and "went unanswered" in w for w in warnings)
+
+
+def test_a_summarizer_that_cannot_be_reached_fails_the_stage_instead_of_writing_minutes_without_it(settings):
+    from core.errors import ModelAnswerError, ModelError
+
+    def refuse(prompt: str) -> str:
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision")]
+    with pytest.raises(ModelError, match="Connection refused") as e:
+        summarize_meeting(context(settings, fake_model(refuse)), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert not isinstance(e.value, ModelAnswerError)
