@@ -33,9 +33,10 @@ def people(*names):
 
 
 def candidate_lines(prompt: str) -> dict[int, str]:
-    """The marked line of each numbered candidate in an items prompt: {n: text}."""
+    """The marked line of each numbered candidate in an items prompt: {n: text} (the batch starts at the last
+    "#1 (": the instructions' examples are numbered too)."""
     found = {}
-    for block in re.split(r"\n\n(?=#\d+ )", prompt[prompt.index("\n#") if "\n#" in prompt else 0:]):
+    for block in re.split(r"\n\n(?=#\d+ )", prompt[prompt.rindex("#1 (") if "#1 (" in prompt else 0:]):
         m = re.search(r"#(\d+) \((\w+)\)", block)
         line = re.search(r"^> \[[^\]]+\] [^:]+: (.*)$", block, re.M)
         if m and line:
