@@ -788,6 +788,9 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
                 out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
                 continue
             text = clean_statement(item_sentence(restated, cand.kind), lang)
+        if not well_formed(text, cand.kind):  # a turn fragment, from the model or the line: firm or not, no item
+            out.rejected += 1
+            continue
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
             text = statement_part(text)  # "…확정하겠습니다. 다들 괜찮죠?" -> the statement; a bare question is none
@@ -853,6 +856,39 @@ def plausible_item(text: str, kind: str) -> bool:
     if not substantive(text, 3) or _BARE_REPLY.match(text):  # "Change channels", "It is. But then …", "That's it. So …"
         return False
     return not (_CONDITIONAL.search(text) or not statement_part(text))
+
+
+# Closed word classes that cannot open an English imperative (a task) or, for the first set, a statement of
+# what was settled: pronouns, determiners, question words, conjunctions, modals, interjections, numbers.
+# A task or decision opening with one is a copied turn fragment ("Which one would you prefer", "Because it
+# will be complicated", "You can paint it afterward"); a word list open to any verb would not be closed.
+_NOT_A_STATEMENT_START = frozenset("""which what who whom whose how where why whether because 'cause cause if unless
+except although though like or maybe perhaps mm um uh hmm""".split())
+_NOT_A_TASK_START = _NOT_A_STATEMENT_START | frozenset("""i i'm i'll i'd you you're you'll you've we we're we'll they
+they're he she it it's its the a an this that these those my your our their some any from in on at to for with of
+and but so then next well yeah yes okay ok useful can could would will should shall must may might is are was were
+one two three four five six seven eight nine ten""".split())
+_NOT_A_DECISION_START = _NOT_A_STATEMENT_START | frozenset("you you're you'll you've".split())
+# a turn cut off mid-phrase ends on a function word or a single letter ("Check with my", "… with other d")
+_DANGLING_END = frozenset("""the a an my your our their his her its to of with for and or but so if which we i you is
+are like mm um uh""".split())
+
+
+def well_formed(text: str, kind: str) -> bool:
+    """Whether an English item reads as one: a task opens as an imperative and a decision as a statement (not
+    with a closed-class word from :data:`_NOT_A_TASK_START` / :data:`_NOT_A_DECISION_START`), and neither
+    stops mid-phrase (:data:`_DANGLING_END`, a lone letter). A leading "please" is read past. Korean items
+    (endings differ) pass: their checks are the Korean patterns above."""
+    if has_hangul(text):
+        return True
+    words = re.findall(r"[A-Za-z][\w'-]*|\d+", text.lower().replace("\u2019", "'"))
+    if words[:1] == ["please"]:
+        words = words[1:]
+    if not words:
+        return False
+    starts = _NOT_A_DECISION_START if kind == "decision" else _NOT_A_TASK_START
+    last = words[-1]
+    return words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
 
 
 # a statement that opens with a reply or a turn ending says what someone answered, not what was decided

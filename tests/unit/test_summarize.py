@@ -651,3 +651,29 @@ def test_a_summarizer_that_cannot_be_reached_fails_the_stage_instead_of_writing_
     with pytest.raises(ModelError, match="Connection refused") as e:
         summarize_meeting(context(settings, fake_model(refuse)), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert not isinstance(e.value, ModelAnswerError)
+
+
+def test_items_that_are_turn_fragments_are_not_items():
+    # fragments the real model kept on AMI val (IS1006b/c/d): questions, subordinate clauses, cut-off turns
+    for task in ["Which one would you prefer", "Check with my", "You can paint it afterward", "Please, next slide",
+                 "From from the discussion we had do you can you make it on the whiteboard, or mm",
+                 "It's going to be expensive", "Two buttons for the numbers"]:
+        assert not mi.well_formed(task, "action"), task
+    for decision in ["Because it will be complicated", "Which change colours", "You can change mode zapping mode or",
+                     "To keep it consistent with other d", "Maybe we should use colours"]:
+        assert not mi.well_formed(decision, "decision"), decision
+    for task in ["Fix the login bug", "Please send the slides", "Ask the product director", "Do a single curve"]:
+        assert mi.well_formed(task, "action"), task
+    for decision in ["Launch the beta on December tenth", "We use a normal battery", "We'll go with that",
+                     "The remote will be titanium", "베타 출시는 12월 10일로 확정"]:
+        assert mi.well_formed(decision, "decision"), decision
+
+
+def test_a_fragment_is_dropped_even_when_its_lines_settle_it(settings):
+    segs = [seg(1, "Alice", "Because it will be complicated, we decided.", "decision"),
+            seg(2, "Bob", "Okay, agreed.", "content"),
+            seg(3, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
+            seg(4, "Bob", "Agreed, December tenth.", "content")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0003"]
