@@ -336,19 +336,24 @@ def _streamed(model: Any, messages: list[BaseMessage], on_text: Callable[[str], 
                      response_metadata=getattr(whole, "response_metadata", {}) or {})
 
 
+def caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Whether ``error`` or anything in its cause/context chain is one of ``kinds``."""
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        if isinstance(e, kinds):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def timed_out(error: BaseException) -> bool:
     """Whether ``error`` (or what caused it) is a request that ran past its timeout."""
     import httpx
     import openai
 
-    seen: set[int] = set()
-    e: BaseException | None = error
-    while e is not None and id(e) not in seen:
-        if isinstance(e, (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)):
-            return True
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return False
+    return caused_by(error, (openai.APITimeoutError, httpx.TimeoutException, TimeoutError))
 
 
 def lost_connection(error: BaseException) -> bool:
@@ -356,11 +361,4 @@ def lost_connection(error: BaseException) -> bool:
     import httpx
     import openai
 
-    seen: set[int] = set()
-    e: BaseException | None = error
-    while e is not None and id(e) not in seen:
-        if isinstance(e, (openai.APIConnectionError, httpx.ConnectError, httpx.RemoteProtocolError, ConnectionError)):
-            return True
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return False
+    return caused_by(error, (openai.APIConnectionError, httpx.ConnectError, httpx.RemoteProtocolError, ConnectionError))
