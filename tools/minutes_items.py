@@ -794,7 +794,8 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
             text = statement_part(text)  # "…확정하겠습니다. 다들 괜찮죠?" -> the statement; a bare question is none
-            if not has_agreement(cand.lines) or not text or _EN_WH_QUESTION.match(text):
+            if not has_agreement(cand.lines) or not text or _EN_WH_QUESTION.match(text) or agenda_talk(text) \
+                    or settles_only_agenda(cand.segment["text"]):
                 out.rejected += 1
                 continue
             ids = list(dict.fromkeys(ids + [s["id"] for s in cand.replies]))
@@ -811,6 +812,9 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
             windows.append((decision, window))
             continue
         own = cand.own_lines()
+        if cand.evidence != "assigned" and in_meeting_act(text, [cand.segment]):
+            out.rejected += 1  # "Show you the notes", "Go back one page": the meeting itself, not work after it
+            continue
         owner, _ = resolve_owner(None, own, participants)
         due_lines = [{**s, "text": cand.task_clause()} if s is cand.segment else s for s in own]
         phrase = due_phrase_in_lines(None, due_lines, lang)
@@ -868,7 +872,7 @@ _NOT_A_TASK_START = _NOT_A_STATEMENT_START | frozenset("""i i'm i'll i'd you you
 they're he she it it's its the a an this that these those my your our their some any from in on at to for with of
 and but so then next well yeah yes okay ok useful can could would will should shall must may might is are was were
 one two three four five six seven eight nine ten""".split())
-_NOT_A_DECISION_START = _NOT_A_STATEMENT_START | frozenset("you you're you'll you've".split())
+_NOT_A_DECISION_START = _NOT_A_STATEMENT_START | frozenset("you you're you'll you've but mm-but".split())  # "But …": an objection
 # a turn cut off mid-phrase ends on a function word or a single letter ("Check with my", "… with other d")
 _DANGLING_END = frozenset("""the a an my your our their his her its to of with for and or but so if which we i you is
 are like mm um uh""".split())
@@ -889,6 +893,65 @@ def well_formed(text: str, kind: str) -> bool:
     starts = _NOT_A_DECISION_START if kind == "decision" else _NOT_A_TASK_START
     last = words[-1]
     return words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
+
+
+# Things done in the meeting room, not after it: presenting, showing, moving through slides, pressing buttons,
+# taking the minutes ("I'll show you the notes", "Go back one page", "Push the button", "제가 화면 보여 드릴게요").
+# An action item is work left for after the meeting; these are the meeting itself.
+_EN_IN_MEETING = re.compile(
+    r"^\W*(?:(?:now|first|just|again|so|okay|ok|and|then|well|also|um|uh)\W+)*"
+    r"(?:(?:i'?ll|i will|i'?m going to|i'?m gonna|let me|we'?ll|we will|let'?s)\s+(?:just\s+|now\s+|first\s+|quickly\s+|briefly\s+|again\s+)*)?"
+    r"(?:show (?:you|us|them|the (?:notes|slides?|presentation|agenda))|present (?:my|our|the (?:agenda|slides?))|"
+    r"(?:start|begin|continue) (?:with|again|off|by)|start again|go (?:back|through|on|over)|move on|tell (?:you|us)|"
+    r"talk about|speak about|describe|explain (?:it|that|this|how|what|to you|you)|introduce|discuss (?:what|it|that|this|them)|"
+    r"press|push|click|make a click|rub|erase|leave the room|take (?:the |a )?(?:minutes|notes?)|make notes|finish up|wrap up)\b"
+    r"|\b(?:(?:next|previous|last|this|that) (?:slide|page)|(?:a|one) (?:slide|page) back|for a second|"
+    r"on the (?:board|screen|smartboard|whiteboard|drawing board)|right now|during the meeting|in this meeting)\b", re.I)
+_KO_IN_MEETING = re.compile(
+    r"(?:화면\s?(?:을\s?)?(?:공유|보여)|보여\s?드리|발표(?:하겠|할게|를 시작|드리)|설명(?:해\s?)?드리|말씀(?:해\s?)?드리|"
+    r"(?:회의|발표)를? 시작|시작하겠습니다|시작할게요|넘어가(?:겠|ㄹ|죠|면)|넘어갈게|넘길게|다음 (?:장|슬라이드|페이지)|회의록(?:은|을)? (?:제가 )?(?:쓸|적을|작성할)게)")
+# what takes an act out of the room: a time after the meeting ("for the next meeting", "later", "by Friday")
+_EN_AFTER_MEETING = re.compile(r"\b(?:next (?:meeting|time|week|phase)|after (?:the|this) meeting|later|tomorrow|tonight|"
+                               r"before (?:the|our) next|by (?:the )?(?:end|monday|tuesday|wednesday|thursday|friday|next)|"
+                               r"send|e-?mail|report)\b", re.I)
+_KO_AFTER_MEETING = re.compile(r"다음 (?:회의|주|시간)|나중에|이따|내일|끝나고|회의 (?:후|끝나)|보내|메일")
+
+
+def in_meeting_act(text: str, lines: list[Segment]) -> bool:
+    """Whether a task is something done in the meeting itself ("Show you the notes", "Go back one page",
+    "Take the minutes", "보여 드릴게요", "다음 슬라이드로 넘어갈게요"), not work left for after it: an in-room
+    verb or place, and nothing in its own ``lines`` that points past the meeting (a deadline, "for the next
+    meeting", "later", sending or reporting)."""
+    said = [text] + [s["text"] for s in lines]
+    if not any(_EN_IN_MEETING.search(t) or _KO_IN_MEETING.search(t) for t in said):
+        return False
+    lang = "ko" if any(has_hangul(t) for t in said) else "en"
+    return not any(_EN_AFTER_MEETING.search(t) or _KO_AFTER_MEETING.search(t) or find_due_phrase(t, lang) for t in said)
+
+
+# What the meeting will talk about, or put off, is not a decision: "Now let's talk about interface", "In this
+# meeting we'll come to some final decisions", "Now we have to decide what controls we need", "But we'll come
+# back on that", "We'll return to that", "Let's discuss that later".
+_AGENDA = re.compile(
+    r"\b(?:let'?s (?:talk|speak) about|(?:we'?ll|we will|let'?s) (?:come back|get back|return) (?:on|to)|"
+    r"(?:we'?ll|we will|let'?s) (?:discuss|talk about) (?:that|it|this) later|we(?:'ll| will| have to| need to| must) "
+    r"(?:still )?decide\b|(?:we'?ll|we will) come to (?:some|a|the)\b|in this meeting|next (?:step|phase) (?:is|will be)|"
+    r"keep coming back|(?:we'?re|we are) (?:now |still )?talking about|we can (?:still )?talk about|come to (?:a|the|some) (?:final )?decisions?)"
+    # a question put as a statement ("Have we confirmed that we're gonna go ahead with a touch screen")
+    r"|^\W*(?:have|has|did|do|does|are|were) (?:we|you|they)\b", re.I)
+
+
+def agenda_talk(text: str) -> bool:
+    """Whether a statement is about the meeting's agenda or puts the question off (:data:`_AGENDA`), not a
+    settled point."""
+    return bool(_AGENDA.search(text))
+
+
+def settles_only_agenda(text: str) -> bool:
+    """Whether every sentence of a line that settles or proposes something is agenda talk ("In this meeting
+    we'll come to some final decisions"): then the line decided nothing."""
+    cues = [p for p in split_sentences(text) if is_explicit_decision(p) or is_proposal(p)]
+    return bool(cues) and all(agenda_talk(p) for p in cues)
 
 
 # a statement that opens with a reply or a turn ending says what someone answered, not what was decided

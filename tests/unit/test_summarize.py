@@ -677,3 +677,49 @@ def test_a_fragment_is_dropped_even_when_its_lines_settle_it(settings):
     model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
     mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0003"]
+
+
+def test_acts_done_in_the_meeting_are_not_action_items():
+    # promises and requests about the meeting itself, kept as items on AMI val (ES2006d, TS3009b/c, TS3010c)
+    for task, line in [("Show you the notes", "Now I'll show you the notes."),
+                       ("Start with the presentation again", "I'll start with the presentation again, the agenda."),
+                       ("Go back one page", "Can you go back one page?"),
+                       ("Take minutes", "Again I'll take minutes."),
+                       ("Describe the working design", "Now I'll briefly describe the working design."),
+                       ("화면 공유하기", "제가 화면 공유해서 보여 드릴게요."),
+                       ("다음 슬라이드로 넘어가기", "다음 슬라이드로 넘어갈게요.")]:
+        assert mi.in_meeting_act(task, [seg(1, "Ann", line)]), task
+    # work left for after the meeting, even with an in-room verb: a deadline, the next meeting, sending
+    for task, line in [("Show the demo to the client", "I'll show the demo to the client next week."),
+                       ("Present the results", "I'll present the results at the next meeting."),
+                       ("Send the slides", "I'll send you the slides after the meeting."),
+                       ("Fix the login bug", "I'll fix the login bug."),
+                       ("Open a ticket for the crash", "I'll open a ticket for the crash."),
+                       ("보도자료 초안 보내기", "보도자료 초안은 제가 내일까지 보내 드릴게요.")]:
+        assert not mi.in_meeting_act(task, [seg(1, "Ann", line)]), task
+
+
+def test_agenda_talk_and_objections_are_not_decisions():
+    for text in ["Now let's talk about interface", "But we'll come back on that", "We'll return to that",
+                 "Have we confirmed that we're gonna go ahead with a touch screen", "We're now talking about the SMARTboards",
+                 "Now we have to decide what controls do we need",
+                 "In this meeting ideally we'll come to some final decisions on the prototype"]:
+        assert mi.agenda_talk(text), text
+    for text in ["We'll go with the titanium case", "Let's launch the beta on December tenth", "We decided to drop the LCD"]:
+        assert not mi.agenda_talk(text), text
+    assert mi.settles_only_agenda("Okay. In this meeting ideally we'll come to some final decisions.")
+    assert not mi.settles_only_agenda("We'll go with titanium. Let's talk about colours now.")
+    assert not mi.well_formed("But then you are losing your fruity colours", "decision")
+
+
+def test_the_meeting_itself_and_its_agenda_do_not_become_items(settings):
+    segs = [seg(1, "Ann", "In this meeting ideally we'll come to some final decisions.", "decision"),
+            seg(2, "Bob", "Yeah, okay.", "content"),
+            seg(3, "Ann", "Now I'll show you the notes from last time.", "action"),
+            seg(4, "Ann", "We'll go with the titanium case.", "decision"),
+            seg(5, "Bob", "Agreed.", "content"),
+            seg(6, "Bob", "I'll send the cost sheet to Ann by Friday.", "action")]
+    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+    mins, _ = summarize_meeting(context(settings, model), segs, people("Ann", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0004"]
+    assert [(a["owner"], a["segment_ids"][0]) for a in mins["action_items"]] == [("Bob", "s0006")]
