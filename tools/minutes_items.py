@@ -788,7 +788,8 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
                 out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
                 continue
             text = clean_statement(item_sentence(restated, cand.kind), lang)
-        if not well_formed(text, cand.kind):  # a turn fragment, from the model or the line: firm or not, no item
+        if not well_formed(text, cand.kind) or (cand.kind == "action" and not names_its_object(text)):
+            # a turn fragment, or a task that names nothing ("Read that"), from the model or the line: no item
             out.rejected += 1
             continue
         ids = [s["id"] for s in cand.own_lines()]
@@ -952,6 +953,25 @@ def settles_only_agenda(text: str) -> bool:
     we'll come to some final decisions"): then the line decided nothing."""
     cues = [p for p in split_sentences(text) if is_explicit_decision(p) or is_proposal(p)]
     return bool(cues) and all(agenda_talk(p) for p in cues)
+
+
+# words that point at something without naming it, or only say how or when: a task made of its verb and these
+# ("Read that", "Look into that later", "Please look at it", "Make something up") names nothing a reader can act on
+_VAGUE = frozenset("""it that this them those these something anything everything stuff thing things up back down out in
+into over on off later here there now again please just slowly quickly one bit little lot all more""".split())
+
+
+def names_its_object(task: str) -> bool:
+    """Whether an English task names what it is about beyond its verb ("Send the slides to Dan", not "Read
+    that" or "Look into that later": read out of its meeting, that names nothing). Korean tasks pass."""
+    if has_hangul(task):
+        return True
+    words = re.findall(r"[a-z][\w'-]*", task.lower())
+    while words and words[0] in ("please", "just", "then", "so", "and"):
+        words = words[1:]
+    if not words:
+        return False
+    return bool(content_tokens(task) - {words[0]} - _VAGUE)
 
 
 # a statement that opens with a reply or a turn ending says what someone answered, not what was decided

@@ -718,8 +718,18 @@ def test_the_meeting_itself_and_its_agenda_do_not_become_items(settings):
             seg(3, "Ann", "Now I'll show you the notes from last time.", "action"),
             seg(4, "Ann", "We'll go with the titanium case.", "decision"),
             seg(5, "Bob", "Agreed.", "content"),
-            seg(6, "Bob", "I'll send the cost sheet to Ann by Friday.", "action")]
+            seg(6, "Bob", "I'll send the cost sheet to Ann by Friday.", "action"),
+            seg(7, "Ann", "Can you look into that later?", "action"),
+            seg(8, "Bob", "Sure.", "content")]
     model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
     mins, _ = summarize_meeting(context(settings, model), segs, people("Ann", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0004"]
     assert [(a["owner"], a["segment_ids"][0]) for a in mins["action_items"]] == [("Bob", "s0006")]
+
+
+def test_a_task_must_name_what_it_is_about():
+    for task in ["Read that", "Look into that later", "Please look at it", "Make something up", "Just switch that back here"]:
+        assert not mi.names_its_object(task), task
+    for task in ["Send it to Dan", "Save the document", "Fix the login bug", "Please send the slides", "Do a single curve",
+                 "예산안 보내기"]:
+        assert mi.names_its_object(task), task
