@@ -903,14 +903,16 @@ _EN_IN_MEETING = re.compile(
     r"^\W*(?:(?:now|first|just|again|so|okay|ok|and|then|well|also|um|uh)\W+)*"
     r"(?:(?:i'?ll|i will|i'?m going to|i'?m gonna|let me|we'?ll|we will|let'?s)\s+(?:just\s+|now\s+|first\s+|quickly\s+|briefly\s+|again\s+)*)?"
     r"(?:show (?:you|us|them|the (?:notes|slides?|presentation|agenda))|present (?:my|our|the (?:agenda|slides?))|"
-    r"(?:start|begin|continue) (?:with|again|off|by)|start again|go (?:back|through|on|over)|move on|tell (?:you|us)|"
-    r"talk about|speak about|describe|explain (?:it|that|this|how|what|to you|you)|introduce|discuss (?:what|it|that|this|them)|"
+    r"(?:start|begin|continue) (?:with|again|off|by)|start again|go back|go on\b|go (?:through|over) (?:it|this|that|the (?:slides|agenda|"
+    r"presentation|points|notes))|move on|tell (?:you|us)|"
+    r"talk about|speak about|describe|explain (?:it|that|this|how|what|to you|you)|introduce (?:myself|ourselves|the (?:agenda|topic))|"
+    r"discuss (?:what|it|that|this|them)|"
     r"press|push|click|make a click|rub|erase|leave the room|take (?:the |a )?(?:minutes|notes?)|make notes|finish up|wrap up)\b"
     r"|\b(?:(?:next|previous|last|this|that) (?:slide|page)|(?:a|one) (?:slide|page) back|for a second|"
     r"on the (?:board|screen|smartboard|whiteboard|drawing board)|right now|during the meeting|in this meeting)\b", re.I)
 _KO_IN_MEETING = re.compile(
-    r"(?:화면\s?(?:을\s?)?(?:공유|보여)|보여\s?드리|발표(?:하겠|할게|를 시작|드리)|설명(?:해\s?)?드리|말씀(?:해\s?)?드리|"
-    r"(?:회의|발표)를? 시작|시작하겠습니다|시작할게요|넘어가(?:겠|ㄹ|죠|면)|넘어갈게|넘길게|다음 (?:장|슬라이드|페이지)|회의록(?:은|을)? (?:제가 )?(?:쓸|적을|작성할)게)")
+    r"(?:화면\s?(?:을\s?)?(?:공유|보여)|(?:회의|발표|미팅)를? 시작|발표(?:하겠습니다|할게요)|넘어가(?:겠|죠|면)|넘어갈게|넘길게|"
+    r"다음 (?:장|슬라이드|페이지)|회의록(?:은|을)? (?:제가 )?(?:쓸|적을|작성할)게)")
 # what takes an act out of the room: a time after the meeting ("for the next meeting", "later", "by Friday")
 _EN_AFTER_MEETING = re.compile(r"\b(?:next (?:meeting|time|week|phase)|after (?:the|this) meeting|later|tomorrow|tonight|"
                                r"before (?:the|our) next|by (?:the )?(?:end|monday|tuesday|wednesday|thursday|friday|next)|"
@@ -936,7 +938,7 @@ def in_meeting_act(text: str, lines: list[Segment]) -> bool:
 _AGENDA = re.compile(
     r"\b(?:let'?s (?:talk|speak) about|(?:we'?ll|we will|let'?s) (?:come back|get back|return) (?:on|to)|"
     r"(?:we'?ll|we will|let'?s) (?:discuss|talk about) (?:that|it|this) later|we(?:'ll| will| have to| need to| must) "
-    r"(?:still )?decide\b|(?:we'?ll|we will) come to (?:some|a|the)\b|in this meeting|next (?:step|phase) (?:is|will be)|"
+    r"(?:still )?decide\b|(?:we'?ll|we will) come to (?:some|a|the)\b|next (?:step|phase) (?:is|will be)|"
     r"keep coming back|(?:we'?re|we are) (?:now |still )?talking about|we can (?:still )?talk about|come to (?:a|the|some) (?:final )?decisions?)"
     # a question put as a statement ("Have we confirmed that we're gonna go ahead with a touch screen")
     r"|^\W*(?:have|has|did|do|does|are|were) (?:we|you|they)\b", re.I)

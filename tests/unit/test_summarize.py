@@ -695,7 +695,10 @@ def test_acts_done_in_the_meeting_are_not_action_items():
                        ("Send the slides", "I'll send you the slides after the meeting."),
                        ("Fix the login bug", "I'll fix the login bug."),
                        ("Open a ticket for the crash", "I'll open a ticket for the crash."),
-                       ("보도자료 초안 보내기", "보도자료 초안은 제가 내일까지 보내 드릴게요.")]:
+                       ("보도자료 초안 보내기", "보도자료 초안은 제가 내일까지 보내 드릴게요."),
+                       ("팀장님께 일정 변경 말씀드리기", "제가 팀장님께 일정 변경 말씀드릴게요."),
+                       ("QA 테스트 시작하기", "QA 테스트는 제가 시작할게요."),
+                       ("Go over the contract with legal", "I'll go over the contract with legal.")]:
         assert not mi.in_meeting_act(task, [seg(1, "Ann", line)]), task
 
 
@@ -705,7 +708,8 @@ def test_agenda_talk_and_objections_are_not_decisions():
                  "Now we have to decide what controls do we need",
                  "In this meeting ideally we'll come to some final decisions on the prototype"]:
         assert mi.agenda_talk(text), text
-    for text in ["We'll go with the titanium case", "Let's launch the beta on December tenth", "We decided to drop the LCD"]:
+    for text in ["We'll go with the titanium case", "Let's launch the beta on December tenth", "We decided to drop the LCD",
+                 "In this meeting we decided to go with titanium"]:
         assert not mi.agenda_talk(text), text
     assert mi.settles_only_agenda("Okay. In this meeting ideally we'll come to some final decisions.")
     assert not mi.settles_only_agenda("We'll go with titanium. Let's talk about colours now.")
