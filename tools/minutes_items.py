@@ -879,10 +879,16 @@ _DANGLING_END = frozenset("""the a an my your our their his her its to of with f
 are like mm um uh""".split())
 
 
+# a speaker restarting mid-sentence: a capitalised pronoun or connective right after a lower-case word, no
+# punctuation between ("This is It has to be compatible", "We will s We use titanium")
+_RESTART = re.compile(r"\b[a-z][a-z']* (?:It|We|You|They|He|She|This|That|The|So|But|And|Then|There)\b")
+
+
 def well_formed(text: str, kind: str) -> bool:
     """Whether an English item reads as one: a task opens as an imperative and a decision as a statement (not
     with a closed-class word from :data:`_NOT_A_TASK_START` / :data:`_NOT_A_DECISION_START`), and neither
-    stops mid-phrase (:data:`_DANGLING_END`, a lone letter). A leading "please" is read past. Korean items
+    stops mid-phrase (:data:`_DANGLING_END`, a lone letter) or restarts mid-sentence (:data:`_RESTART`). A
+    leading "please" is read past. Korean items
     (endings differ) pass: their checks are the Korean patterns above."""
     if has_hangul(text):
         return True
@@ -893,7 +899,7 @@ def well_formed(text: str, kind: str) -> bool:
         return False
     starts = _NOT_A_DECISION_START if kind == "decision" else _NOT_A_TASK_START
     last = words[-1]
-    return words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
+    return not _RESTART.search(text) and words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
 
 
 # Things done in the meeting room, not after it: presenting, showing, moving through slides, pressing buttons,

@@ -660,7 +660,8 @@ def test_items_that_are_turn_fragments_are_not_items():
                  "It's going to be expensive", "Two buttons for the numbers"]:
         assert not mi.well_formed(task, "action"), task
     for decision in ["Because it will be complicated", "Which change colours", "You can change mode zapping mode or",
-                     "To keep it consistent with other d", "Maybe we should use colours"]:
+                     "To keep it consistent with other d", "Maybe we should use colours",
+                     "This is It has to be compatible with other things", "The weight will be bit lighter. We will s We use titanium"]:
         assert not mi.well_formed(decision, "decision"), decision
     for task in ["Fix the login bug", "Please send the slides", "Ask the product director", "Do a single curve"]:
         assert mi.well_formed(task, "action"), task
