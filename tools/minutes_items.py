@@ -982,6 +982,47 @@ def names_its_object(task: str) -> bool:
     return bool(content_tokens(task) - {words[0]} - _VAGUE)
 
 
+# ------------------------------------------------------------------------------------------ open points
+
+# a line saying something is still open: not decided yet, unknown yet, to be discussed again
+_EN_OPEN = re.compile(r"\b(?:(?:is|are|was|were)n'?t (?:decided|settled|fixed|final|clear) yet|(?:not|isn'?t|aren'?t) "
+                      r"(?:decided|settled|clear) yet|still (?:open|undecided|unclear|unknown|to be decided)|to be decided|"
+                      r"tbd|(?:don'?t|do not) know yet|(?:decide|discuss) (?:that|it|this) (?:later|next time))\b", re.I)
+_KO_UNDECIDED = re.compile(r"아직 (?:안 )?(?:정해지지|결정되지|확정되지|정하지|결정하지|정해진 게 없|미정)|미정|(?:다음에|나중에) 다시 (?:논의|얘기|이야기|정하)")
+_KO_UNKNOWN = re.compile(r"아직 (?:잘 )?모르|(?:알 수 없|확실하지 않)")
+# the topic of a Korean clause: the words before its first topic or subject particle ("마케팅 예산은 …" -> 마케팅 예산)
+_KO_TOPIC = re.compile(r"^(?:(?:그리고|그런데|근데|그럼|그러면|자|음|참|아)[,\s]+)*(?P<topic>(?:[\w.-]+\s){0,3}?[\w.-]+?)(?:은|는|이|가|도)\s")
+_KO_POINTER = frozenset("이건 그건 저건 이거 그거 이것 그것 그게 이게 저희 제가 저는 우리".split())
+
+
+def open_point(text: str) -> str | None:
+    """What a line leaves open, as a sentence, or None: "마케팅 예산은 아직 정해지지 않았는데, …" -> "마케팅 예산은
+    아직 정해지지 않았습니다"; "앱스토어 심사 기간이 얼마나 걸릴지도 아직 모르겠어요" -> "앱스토어 심사 기간은 아직 알 수
+    없습니다"; "The marketing budget isn't decided yet." -> the statement itself. A question is the model's to
+    report (its open questions); a condition or an injection line is none."""
+    if looks_like_injection(text) or _CONDITIONAL.search(text):
+        return None
+    if has_hangul(text):
+        sentence = next((p for p in split_sentences(text) if _KO_UNDECIDED.search(p) or _KO_UNKNOWN.search(p)), None)
+        if sentence is None:
+            return None
+        undecided, unknown = _KO_UNDECIDED.search(sentence), _KO_UNKNOWN.search(sentence)
+        m = _KO_TOPIC.search(sentence.strip())
+        topic = m.group("topic").strip() if m else ""
+        if len(topic) < 2 or topic.split()[0] in _KO_POINTER:
+            return None
+        particle = "은" if (ord(topic[-1]) - 0xAC00) % 28 and "\uac00" <= topic[-1] <= "\ud7a3" else "는"
+        first_unknown = unknown and (not undecided or unknown.start() < undecided.start())
+        return f"{topic}{particle} 아직 {'알 수 없습니다' if first_unknown else '정해지지 않았습니다'}"
+    found = next((p for p in split_sentences(text) if _EN_OPEN.search(p) and not _QUESTION.search(p)), None)
+    return clean_statement(found, "en") if found and substantive(found, 2) else None
+
+
+def open_points(segments: list[Segment]) -> list[tuple[str, str]]:
+    """Every (open point, segment id) the lines state, in meeting order (:func:`open_point`)."""
+    return [(point, s["id"]) for s in segments if (point := open_point(s["text"]))]
+
+
 # a statement that opens with a reply or a turn ending says what someone answered, not what was decided
 _BARE_REPLY = re.compile(r"^\W*(?:(?:so|and|yeah|yes|okay|ok)\W+)*(?:that'?s it|it is|it'?s that|that'?s all)\b", re.I)
 

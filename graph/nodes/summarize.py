@@ -192,6 +192,22 @@ def fallback_title(when: datetime, lang: str) -> str:
     return f"{when.date().isoformat()} 회의" if lang == "ko" else f"Meeting of {when.date().isoformat()}"
 
 
+def said_in(short: str, longer: str) -> bool:
+    """Whether every content word of ``short`` is in ``longer`` ("마케팅 예산" in "마케팅 예산은 아직 …")."""
+    words = grounding.content_tokens(short)
+    return bool(words) and words <= grounding.content_tokens(longer)
+
+
+def topic_sentence(title: str, lang: str) -> str:
+    """The summary's first sentence when code writes the summary: what the meeting was about, from its title."""
+    title = title.strip().rstrip(".")
+    if lang == "ko":
+        if title.endswith(("회의", "미팅")):  # "주간 회의" is the meeting itself, not its topic
+            return f"{title}{'를' if title.endswith('회의') else '을'} 했습니다."
+        return f"{title}에 대해 논의했습니다."
+    return f"The meeting was about {title[:1].lower() + title[1:] if title[1:2].islower() else title}."
+
+
 def draft_summary(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime,
                   lang: str, warnings: list[str]) -> tuple[str, str, list[str], list[str], str]:
     """(title, summary, sentences, open questions, prompt): one call, or a map over chunks and a reduce. A chunk
@@ -247,10 +263,13 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
         sentences = mi.split_sentences(combined)
     kept, sentence_warnings = check_sentences(sentences, clean, participants)
     warnings += sentence_warnings
-    if not kept:  # every sentence failed a check: say at least what was settled and who does what
-        kept = [mi.decision_sentence(d["text"]) for d in items.decisions]
-        kept += [mi.action_sentence(a["owner"], a["task"], a["due_phrase"]) for a in items.actions]
     decided = {i for d in items.decisions for i in d["segment_ids"]}
+    points = [p for p, sid in mi.open_points(clean) if sid not in decided]  # what the lines say is still open
+    if not kept:  # every sentence failed a check: say at least what it was about, what was settled, who does what
+        kept = [topic_sentence(title, lang)] if len(title.strip()) > 2 and title != fallback_title(when, lang) else []
+        kept += [mi.decision_sentence(d["text"]) for d in items.decisions]
+        kept += [mi.action_sentence(a["owner"], a["task"], a["due_phrase"]) for a in items.actions]
+        kept += [p.rstrip(".") + "." for p in points]
     open_questions = []
     speakers = {s["speaker"] for s in segments} | {p["name"] for p in participants}
     for q in questions:
@@ -264,6 +283,7 @@ def summarize_meeting(ctx: Context, segments: list[Segment], participants: list[
             continue  # settled in the meeting: a decision, not an open question
         if not any(grounding.similar(text, o) for o in open_questions):
             open_questions.append(text)
+    open_questions += [p for p in points if not any(grounding.similar(p, o) or said_in(o, p) for o in open_questions)]
     record = MinutesRecord(title=title.strip(), language=lang, summary=" ".join(kept), key_points=[],
                            decisions=items.decisions, action_items=items.actions, open_questions=open_questions,
                            previous_actions=[])

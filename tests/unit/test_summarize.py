@@ -548,7 +548,8 @@ def test_fallback_sentences_read_as_minutes_in_both_languages():
 def test_when_every_model_sentence_is_a_pasted_line_the_summary_is_written_from_the_items(settings):
     segs = [seg(0, "김민지", "베타 출시는 12월 10일로 확정하겠습니다."),
             seg(1, "김민지", "준호 씨, 로그인 버그를 이번 주 금요일까지 고쳐 줄 수 있어요?"),
-            seg(2, "이준호", "네, 금요일까지 고쳐 놓을게요.")]
+            seg(2, "이준호", "네, 금요일까지 고쳐 놓을게요."),
+            seg(3, "김민지", "좋습니다. 그리고 마케팅 예산은 아직 정해지지 않았는데, 이건 다음에 다시 논의해야 할 것 같아요.")]
     pasted = {"title": "베타 출시", "sentences": [{"text": "김민지: 베타 출시는 12월 10일로 확정하겠습니다.", "ids": ["s0000"]},
                                                 {"text": "이준호: 네, 금요일까지 고쳐 놓을게요.", "ids": ["s0002"]}]}
 
@@ -561,8 +562,20 @@ def test_when_every_model_sentence_is_a_pasted_line_the_summary_is_written_from_
 
     mins, warnings = summarize_meeting(context(settings, minutes_model(pasted, item_for)), segs, people("김민지", "이준호"),
                                        THURSDAY, "Asia/Seoul", "ko")
-    assert mins["summary"] == "베타 출시는 12월 10일로 확정했습니다. 이준호 님이 로그인 버그를 이번 주 금요일까지 고치기로 했습니다."
+    assert mins["summary"] == ("베타 출시에 대해 논의했습니다. 베타 출시는 12월 10일로 확정했습니다. 이준호 님이 로그인 버그를 "
+                               "이번 주 금요일까지 고치기로 했습니다. 마케팅 예산은 아직 정해지지 않았습니다.")
     assert sum("repeats line" in w for w in warnings) == 2  # both pasted lines named in the warnings
+    assert mins["open_questions"] == ["마케팅 예산은 아직 정해지지 않았습니다"]  # found by code: the model gave none
+
+
+def test_open_points_are_found_in_the_lines():
+    assert mi.open_point("좋습니다. 그리고 마케팅 예산은 아직 정해지지 않았는데, 이건 다음에 다시 논의해야 할 것 같아요.") == \
+        "마케팅 예산은 아직 정해지지 않았습니다"
+    assert mi.open_point("앱스토어 심사 기간이 얼마나 걸릴지도 아직 모르겠어요.") == "앱스토어 심사 기간은 아직 알 수 없습니다"
+    assert mi.open_point("The marketing budget isn't decided yet.") == "The marketing budget isn't decided yet"
+    for text in ["이건 다음에 다시 논의하죠.", "만약 예산이 아직 정해지지 않았으면 미루죠.", "Is the budget decided yet?",
+                 "네, 좋아요.", "We decided to launch on the tenth."]:
+        assert mi.open_point(text) is None, text
 
 
 def test_a_question_is_never_a_decision_even_without_its_question_mark(settings):
