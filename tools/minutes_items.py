@@ -10,6 +10,10 @@ everything that can be checked is decided here, in plain functions over segments
 * :func:`find_due_phrase` / :func:`due_phrase_in_lines` take a deadline only from the candidate's own lines,
   one line at a time (no phrase fused from two lines);
 * :func:`echoes_prompt` catches items whose words come from the prompt's examples instead of the transcript;
+* :func:`well_formed`, :func:`names_its_object`, :func:`in_meeting_act` and :func:`agenda_talk` keep turn
+  fragments, "Read that", the meeting's own business ("I'll show you the notes") and its agenda ("let's talk
+  about …") out of the items;
+* :func:`open_points` finds the lines that say something is not decided or not known yet;
 * :func:`check_attribution` and :func:`line_copy_share` keep summary sentences honest (the right speaker
   named, no transcript line pasted as a sentence).
 """

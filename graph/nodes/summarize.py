@@ -17,7 +17,10 @@ The model gets small tasks; code assembles and checks the result (``tools.minute
 2. **Summary.** The model writes the summary as sentences; code finds each sentence's lines by its words
    and checks its named people against those lines' speakers (a wrong name is rewritten or the sentence
    dropped) and drops sentences that are a pasted transcript line. Meetings longer than the context are
-   summarized chunk by chunk and merged.
+   summarized chunk by chunk and merged. When no sentence passes, code writes the summary: the topic (the
+   title), the decisions, who does what by when, and what is still open.
+3. **Open questions.** The model's, less what was decided, plus the lines that say something is not decided
+   or not known yet (``mi.open_points``: "마케팅 예산은 아직 정해지지 않았는데 …").
 """
 
 from __future__ import annotations
@@ -205,7 +208,7 @@ def topic_sentence(title: str, lang: str) -> str:
         if title.endswith(("회의", "미팅")):  # "주간 회의" is the meeting itself, not its topic
             return f"{title}{'를' if title.endswith('회의') else '을'} 했습니다."
         return f"{title}에 대해 논의했습니다."
-    return f"The meeting was about {title[:1].lower() + title[1:] if title[1:2].islower() else title}."
+    return f"Topic: {title}."
 
 
 def draft_summary(ctx: Context, segments: list[Segment], participants: list[Participant], when: datetime,
