@@ -1019,7 +1019,8 @@ def open_point(text: str) -> str | None:
         first_unknown = unknown and (not undecided or unknown.start() < undecided.start())
         return f"{topic}{particle} 아직 {'알 수 없습니다' if first_unknown else '정해지지 않았습니다'}"
     found = next((p for p in split_sentences(text) if _EN_OPEN.search(p) and not _QUESTION.search(p)), None)
-    return clean_statement(found, "en") if found and substantive(found, 2) else None
+    # it must say what is open: "I don't know yet" (an answer to the line before) names nothing
+    return clean_statement(found, "en") if found and substantive(_EN_OPEN.sub(" ", found), 2) else None
 
 
 def open_points(segments: list[Segment]) -> list[tuple[str, str]]:
