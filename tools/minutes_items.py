@@ -264,7 +264,8 @@ def without_due(task: str, phrase: str | None) -> str:
     if not phrase or phrase not in task:
         return task
     out = " ".join(task.replace(phrase, " ").split()).strip(" ,")
-    out = re.sub(r"\s+(?:by|before|until)$", "", out)
+    # the deadline's own small words go with it, misheard ones too ("… designs my next Wednesday": "by")
+    out = re.sub(r"(?:\s+(?:by|before|until|on|at|for|to|my|the|this|of))+$", "", out, flags=re.I)
     m = re.search(r"([\uac00-\ud7a3])([은는]) (\S+기)$", out)
     if m:  # the topic of a promise becomes the task's object: 버그는 … 고치기 -> 버그를 고치기
         out = out[: m.start(2)] + ("을" if m.group(2) == "은" else "를") + " " + m.group(3)

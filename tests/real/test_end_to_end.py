@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.fixtures import KO_EMAILS, KO_PEOPLE, SAMPLES, fixed_clock, import_calendars, minutes
+from tools import minutes_items as mi
 
 ATTENDEES = ["--attendee", "Alice Kim=alice@example.com", "--attendee", "Bob Lee=bob@example.com",
              "--attendee", "Carol Park=carol@example.com"]
@@ -49,6 +50,8 @@ def test_sample_recording_cli_end_to_end_then_served_from_cache(tmp_path, models
     assert any("10" in d["text"] and "beta" in d["text"].lower() for d in mins["decisions"]), mins["decisions"]
     bob = [a for a in mins["action_items"] if a["owner"] == "Bob Lee" and re.search(r"log ?in|bug", a["task"], re.I)]
     assert bob, mins["action_items"]
+    # no task cut off where its deadline was taken out (the ASR hears "by next Wednesday" as "my next Wednesday")
+    assert all(mi.well_formed(a["task"], "action") for a in mins["action_items"]), mins["action_items"]
     due = date.fromisoformat(bob[0]["due"])
     assert due.weekday() == 4 and 0 <= (due - when.date()).days <= 7  # "by Friday"
     f = m["follow_up"]

@@ -464,6 +464,9 @@ def test_code_restates_firm_items_in_the_minutes_form():
     assert mi.proposal_statement("Is the build green?") == "Is the build green?"  # not a proposal: unchanged
     assert mi.without_due("Fix the login bug by Friday", "by Friday") == "Fix the login bug"
     assert mi.without_due("로그인 버그는 이번 주 금요일까지 고치기", "이번 주 금요일까지") == "로그인 버그를 고치기"
+    # found on the real recording: the ASR heard "by next Wednesday" as "my next Wednesday"
+    assert mi.without_due("Send the new onboarding designs my next Wednesday", "next Wednesday") == "Send the new onboarding designs"
+    assert mi.without_due("Hand in the report to the board before the end of May", "before the end of May") == "Hand in the report to the board"
     assert mi.without_due("Send it tomorrow", "tomorrow") == "Send it tomorrow"  # too little left: unchanged
     assert mi.without_due("Fix the login bug", "by Friday") == "Fix the login bug"
     assert mi.task_sentence("Same here. Please send a calendar invite.") == "Please send a calendar invite."
