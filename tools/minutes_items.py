@@ -793,7 +793,8 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
                 out.warnings.append(f"dropped {what} its transcript lines do not support: {text!r}")
                 continue
             text = clean_statement(item_sentence(restated, cand.kind), lang)
-        if not well_formed(text, cand.kind) or (cand.kind == "action" and not names_its_object(text)):
+        if not well_formed(text, cand.kind) or (cand.kind == "action" and (not names_its_object(text)
+                                                                          or opens_with_name(text, participants))):
             # a turn fragment, or a task that names nothing ("Read that"), from the model or the line: no item
             out.rejected += 1
             continue
@@ -877,7 +878,7 @@ except although though like or maybe perhaps mm um uh hmm""".split())
 _NOT_A_TASK_START = _NOT_A_STATEMENT_START | frozenset("""i i'm i'll i'd you you're you'll you've we we're we'll they
 they're he she it it's its the a an this that these those my your our their some any from in on at to for with of
 and but so then next well yeah yes okay ok useful can could would will should shall must may might is are was were
-one two three four five six seven eight nine ten""".split())
+one two three four five six seven eight nine ten no not without thanks thank mm-and""".split())
 _NOT_A_DECISION_START = _NOT_A_STATEMENT_START | frozenset("you you're you'll you've but mm-but".split())  # "But …": an objection
 # a turn cut off mid-phrase ends on a function word or a single letter ("Check with my", "… with other d")
 _DANGLING_END = frozenset("""the a an my your our their his her its to of with for and or but so if which we i you is
@@ -904,6 +905,9 @@ def well_formed(text: str, kind: str) -> bool:
         return False
     starts = _NOT_A_DECISION_START if kind == "decision" else _NOT_A_TASK_START
     last = words[-1]
+    if kind != "decision" and (re.match(r"^\W*[\w'-]+:", text) or re.match(r"^\W*[A-Za-z]\b(?!')", text) and words[0] != "a"
+                               or words[0].endswith("'s")):
+        return False  # a speaker's prefix ("Marketing: …"), a cut-off first word ("W But …"), a noun ("Cat's going to …")
     return not _RESTART.search(text) and words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
 
 
@@ -972,6 +976,15 @@ def settles_only_agenda(text: str) -> bool:
 # ("Read that", "Look into that later", "Please look at it", "Make something up") names nothing a reader can act on
 _VAGUE = frozenset("""it that this them those these something anything everything stuff thing things up back down out in
 into over on off later here there now again please just slowly quickly one bit little lot all more""".split())
+
+
+def opens_with_name(task: str, participants: list[Participant]) -> bool:
+    """Whether an English task opens with a participant's name: a statement about them ("Marketing wants to
+    know …") or a line addressed to them ("Mike, can you …"), not an imperative. Korean tasks pass."""
+    if has_hangul(task) or not task.split():
+        return False
+    first = task.split()[0].strip(",:;.!?").lower()
+    return any(first == n.split()[0].lower() for p in participants for n in [p["name"]] if n.split())
 
 
 def names_its_object(task: str) -> bool:

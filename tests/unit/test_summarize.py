@@ -680,8 +680,18 @@ def test_items_that_are_turn_fragments_are_not_items():
                      "To keep it consistent with other d", "Maybe we should use colours",
                      "This is It has to be compatible with other things", "The weight will be bit lighter. We will s We use titanium"]:
         assert not mi.well_formed(decision, "decision"), decision
-    for task in ["Fix the login bug", "Please send the slides", "Ask the product director", "Do a single curve"]:
+    # found in the all-20 AMI val run: a speaker's prefix, a cut-off first word, a noun or a "No" opening a task
+    for task in ["Marketing: I don't know if I can do this", "W But also you write things down", "Cat's going to present the criteria",
+                 "No shared project documents folder", "Without titanium alloy, the UI will be lighter",
+                 "Thanks for your feedback on the equipment", "Mm-and I as always will send you instructions"]:
+        assert not mi.well_formed(task, "action"), task
+    for task in ["Fix the login bug", "Please send the slides", "Ask the product director", "Do a single curve",
+                 "QA the release build"]:
         assert mi.well_formed(task, "action"), task
+    people = [{"name": "Marketing", "email": None}, {"name": "Bob Lee", "email": None}]
+    assert mi.opens_with_name("Marketing wants to know how the product will perform", people)
+    assert mi.opens_with_name("Bob, can you send the slides", people)
+    assert not mi.opens_with_name("Ask Bob about the slides", people)
     for decision in ["Launch the beta on December tenth", "We use a normal battery", "We'll go with that",
                      "The remote will be titanium", "베타 출시는 12월 10일로 확정"]:
         assert mi.well_formed(decision, "decision"), decision
