@@ -801,7 +801,7 @@ def assemble_items(answers: list[tuple[Candidate, ItemAnswer]], participants: li
         ids = [s["id"] for s in cand.own_lines()]
         if cand.kind == "decision":
             text = statement_part(text)  # "…확정하겠습니다. 다들 괜찮죠?" -> the statement; a bare question is none
-            if not has_agreement(cand.lines) or not text or _EN_WH_QUESTION.match(text) or agenda_talk(text) \
+            if not has_agreement(cand.lines) or not text or _EN_WH_QUESTION.match(text) or agenda_talk(text) or only_possible(text) \
                     or settles_only_agenda(cand.segment["text"]):
                 out.rejected += 1
                 continue
@@ -905,8 +905,8 @@ def well_formed(text: str, kind: str) -> bool:
         return False
     starts = _NOT_A_DECISION_START if kind == "decision" else _NOT_A_TASK_START
     last = words[-1]
-    if kind != "decision" and (re.match(r"^\W*[\w'-]+:", text) or re.match(r"^\W*[A-Za-z]\b(?!')", text) and words[0] != "a"
-                               or words[0].endswith("'s")):
+    if re.match(r"^\W*[\w'-]+:", text) or (re.match(r"^\W*[A-Za-z]\b(?!')", text) and words[0] not in ("a", "i")) \
+            or (kind != "decision" and words[0].endswith("'s")):
         return False  # a speaker's prefix ("Marketing: …"), a cut-off first word ("W But …"), a noun ("Cat's going to …")
     return not _RESTART.search(text) and words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
 
@@ -957,6 +957,18 @@ _AGENDA = re.compile(
     r"keep coming back|(?:we'?re|we are) (?:now |still )?talking about|we can (?:still )?talk about|come to (?:a|the|some) (?:final )?decisions?)"
     # a question put as a statement ("Have we confirmed that we're gonna go ahead with a touch screen")
     r"|^\W*(?:have|has|did|do|does|are|were) (?:we|you|they)\b", re.I)
+
+
+# a possibility or an opinion, not a settled point: "We could do a slide or a compartment", "It may help us decide",
+# "I imagine that we could specify", "I mean that does kind of negate …", "It seems like …", "Just like with …"
+_POSSIBILITY = re.compile(
+    r"^\W*(?:(?:so|and|but|well|yeah|okay|ok|no)\W+)*(?:(?:we|it|you|they|that|this|i)\s+(?:could|might|may)\b(?! as well)|"
+    r"i (?:imagine|am sure|'m sure|mean|guess|suppose|dunno)\b|it seems\b|just like\b|maybe\b|perhaps\b)", re.I)
+
+
+def only_possible(text: str) -> bool:
+    """Whether a statement only says what could be (:data:`_POSSIBILITY`): no decision, whoever assented."""
+    return bool(_POSSIBILITY.search(text))
 
 
 def agenda_talk(text: str) -> bool:
