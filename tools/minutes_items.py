@@ -905,7 +905,7 @@ def well_formed(text: str, kind: str) -> bool:
         return False
     starts = _NOT_A_DECISION_START if kind == "decision" else _NOT_A_TASK_START
     last = words[-1]
-    if re.match(r"^\W*[\w'-]+:", text) or (re.match(r"^\W*[A-Za-z]\b(?!')", text) and words[0] not in ("a", "i")) \
+    if re.match(r"^\W*[^\W\d][\w'-]*(?: [\w'-]+)?:\s", text) or (re.match(r"^\W*[A-Za-z]\b(?!')", text) and words[0] not in ("a", "i")) \
             or (kind != "decision" and words[0].endswith("'s")):
         return False  # a speaker's prefix ("Marketing: …"), a cut-off first word ("W But …"), a noun ("Cat's going to …")
     return not _RESTART.search(text) and words[0] not in starts and last not in _DANGLING_END and (len(last) > 1 or last.isdigit())
@@ -996,7 +996,7 @@ def opens_with_name(task: str, participants: list[Participant]) -> bool:
     if has_hangul(task) or not task.split():
         return False
     first = task.split()[0].strip(",:;.!?").lower()
-    return any(first == n.split()[0].lower() for p in participants for n in [p["name"]] if n.split())
+    return any(p["name"].split() and first == p["name"].split()[0].lower() for p in participants)
 
 
 def names_its_object(task: str) -> bool:
