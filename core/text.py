@@ -12,6 +12,13 @@ def has_hangul(text: str | None) -> bool:
     return bool(HANGUL.search(text or ""))
 
 
+def ends_in_consonant(word: str) -> bool:
+    """Whether ``word`` ends in a Hangul syllable with a final consonant (받침): "예산" yes, "회의" no; it picks
+    a particle (은/는, 을/를). Not Hangul: no."""
+    last = word[-1:]
+    return "\uac00" <= last <= "\ud7a3" and (ord(last) - 0xAC00) % 28 != 0
+
+
 def script_language(text: str | None) -> str:
     """``ko`` when ``text`` holds Hangul, else ``en`` (the two languages Minutes reads)."""
     return "ko" if has_hangul(text) else "en"

@@ -26,7 +26,7 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from core.meeting import Participant, Segment
-from core.text import has_hangul
+from core.text import ends_in_consonant, has_hangul, script_language
 from tools.grounding import content_tokens, mentioned_participants, promises
 from tools.injection import looks_like_injection
 
@@ -943,7 +943,7 @@ def in_meeting_act(text: str, lines: list[Segment]) -> bool:
     said = [text] + [s["text"] for s in lines]
     if not any(_EN_IN_MEETING.search(t) or _KO_IN_MEETING.search(t) for t in said):
         return False
-    lang = "ko" if any(has_hangul(t) for t in said) else "en"
+    lang = script_language(" ".join(said))
     return not any(_EN_AFTER_MEETING.search(t) or _KO_AFTER_MEETING.search(t) or find_due_phrase(t, lang) for t in said)
 
 
@@ -1041,7 +1041,7 @@ def open_point(text: str) -> str | None:
         topic = m.group("topic").strip() if m else ""
         if len(topic) < 2 or topic.split()[0] in _KO_POINTER:
             return None
-        particle = "은" if (ord(topic[-1]) - 0xAC00) % 28 and "\uac00" <= topic[-1] <= "\ud7a3" else "는"
+        particle = "은" if ends_in_consonant(topic) else "는"
         first_unknown = unknown and (not undecided or unknown.start() < undecided.start())
         return f"{topic}{particle} 아직 {'알 수 없습니다' if first_unknown else '정해지지 않았습니다'}"
     found = next((p for p in split_sentences(text) if _EN_OPEN.search(p) and not _QUESTION.search(p)), None)

@@ -37,6 +37,7 @@ from core.errors import ModelAnswerError
 from core.meeting import MinutesRecord, Participant, Segment, empty_minutes
 from core.metrics import timed_stage
 from core.prompts import render
+from core.text import ends_in_consonant
 from graph.context import Context
 from graph.state import MeetingState
 from tools import grounding
@@ -206,7 +207,7 @@ def topic_sentence(title: str, lang: str) -> str:
     title = title.strip().rstrip(".")
     if lang == "ko":
         if title.endswith(("회의", "미팅")):  # "주간 회의" is the meeting itself, not its topic
-            return f"{title}{'를' if title.endswith('회의') else '을'} 했습니다."
+            return f"{title}{'을' if ends_in_consonant(title) else '를'} 했습니다."
         return f"{title}에 대해 논의했습니다."
     return f"Topic: {title}."
 

@@ -15,7 +15,7 @@ import pytest
 
 from core.llm import ModelHub
 from graph.context import Context
-from graph.nodes.summarize import summarize_meeting
+from graph.nodes.summarize import summarize_meeting, topic_sentence
 from tests.fakes import fake_model
 from tools import minutes_items as mi
 
@@ -66,6 +66,17 @@ def context(settings, model):
 
 
 SUMMARY_EN = {"title": "Launch", "sentences": [{"text": "The team reviewed the launch.", "ids": []}], "open_questions": []}
+
+
+def keep_all_model():
+    """The English fake summary; every candidate kept with no text of the model's, so code words each from its lines."""
+    return minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+
+
+def minutes_worded_by_code(settings, segs, *names):
+    """The minutes of English ``segs`` (speakers ``names``) with :func:`keep_all_model`."""
+    mins, _ = summarize_meeting(context(settings, keep_all_model()), segs, people(*names), THURSDAY, "Asia/Seoul", "en")
+    return mins
 
 
 # ------------------------------------------------------------------------------------------ code-only rules
@@ -571,6 +582,13 @@ def test_when_every_model_sentence_is_a_pasted_line_the_summary_is_written_from_
     assert mins["open_questions"] == ["마케팅 예산은 아직 정해지지 않았습니다"]  # found by code: the model gave none
 
 
+def test_the_topic_sentence_takes_the_particle_its_title_needs():
+    assert topic_sentence("주간 회의", "ko") == "주간 회의를 했습니다."
+    assert topic_sentence("팀 미팅", "ko") == "팀 미팅을 했습니다."
+    assert topic_sentence("모바일 앱 출시 일정", "ko") == "모바일 앱 출시 일정에 대해 논의했습니다."
+    assert topic_sentence("App Beta Launch", "en") == "Topic: App Beta Launch."
+
+
 def test_open_points_are_found_in_the_lines():
     assert mi.open_point("좋습니다. 그리고 마케팅 예산은 아직 정해지지 않았는데, 이건 다음에 다시 논의해야 할 것 같아요.") == \
         "마케팅 예산은 아직 정해지지 않았습니다"
@@ -635,7 +653,7 @@ def test_when_no_summary_call_answers_the_minutes_are_written_from_the_items(set
     segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
             seg(2, "Bob", "Agreed, December tenth.", "content"),
             seg(3, "Bob", "I'll send the release notes by Friday.", "action")]
-    good = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+    good = keep_all_model()
     model = fake_model(failing_where(good.respond, lambda p: not re.search(r"^#1 \(", p, re.M)))
     mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert mins["title"] == "Meeting of 2026-11-26"
@@ -649,7 +667,7 @@ def test_a_failed_items_call_loses_only_its_candidates(settings):
     segs = [seg(1, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
             seg(2, "Bob", "Agreed, December tenth.", "content"),
             seg(3, "Bob", "Maybe we could look at the pricing page too.", "action")]
-    good = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
+    good = keep_all_model()
     model = fake_model(failing_where(good.respond, lambda p: bool(re.search(r"^#1 \(", p, re.M))))
     mins, warnings = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
     assert mins["summary"] == "The team reviewed the launch."
@@ -702,8 +720,7 @@ def test_a_fragment_is_dropped_even_when_its_lines_settle_it(settings):
             seg(2, "Bob", "Okay, agreed.", "content"),
             seg(3, "Alice", "So we decided to launch the beta on December tenth.", "decision"),
             seg(4, "Bob", "Agreed, December tenth.", "content")]
-    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
-    mins, _ = summarize_meeting(context(settings, model), segs, people("Alice", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    mins = minutes_worded_by_code(settings, segs, "Alice", "Bob")
     assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0003"]
 
 
@@ -766,8 +783,7 @@ def test_the_meeting_itself_and_its_agenda_do_not_become_items(settings):
             seg(8, "Bob", "Sure.", "content"),
             seg(9, "Bob", "We could do a slide or a compartment.", "decision"),
             seg(10, "Ann", "Yeah, okay.", "content")]
-    model = minutes_model(SUMMARY_EN, lambda n, line: {"keep": True, "text": ""})
-    mins, _ = summarize_meeting(context(settings, model), segs, people("Ann", "Bob"), THURSDAY, "Asia/Seoul", "en")
+    mins = minutes_worded_by_code(settings, segs, "Ann", "Bob")
     assert [d["segment_ids"][0] for d in mins["decisions"]] == ["s0004"]
     assert [(a["owner"], a["segment_ids"][0]) for a in mins["action_items"]] == [("Bob", "s0006")]
 
